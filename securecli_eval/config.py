@@ -1,0 +1,143 @@
+"""The eval config: one pydantic model, one place for every default.
+
+``config/eval_config.yaml`` holds thresholds, datasets and generation settings. Unknown keys
+and wrong types are errors that name the key and the file, so a typo can never silently
+turn a gate off. Thresholds follow the seed project's convention: ``<metric>_min`` and
+``<metric>_max`` keys under ``thresholds:``; they are parsed into ``Gate`` objects here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from securecli_eval.errors import ConfigError
+from securecli_eval.prompts import SYSTEM_PROMPT
+
+GateOn = Literal["point", "lower", "upper"]
+PACKAGE_PREFIX = "package:"
+PACKAGE_DATA = Path(__file__).parent / "data"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class GenerationSettings(_Strict):
+    """How outputs are generated; every field is part of the cache key."""
+
+    max_new_tokens: int = Field(128, ge=1, le=4096)
+    batch_size: int = Field(16, ge=1, le=1024)
+    system_prompt: str = SYSTEM_PROMPT
+    dtype: Literal["auto", "float32", "bfloat16", "float16"] = "auto"
+    merge_adapter: bool = False
+    max_prompt_tokens: int = Field(1024, ge=16)
+
+
+class DatasetSpec(_Strict):
+    """One JSONL dataset: where it is, what kind of gates read it, and which fields hold what."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    path: str
+    kind: Literal["domain", "adversarial"] = "domain"
+    instruction_field: str = "instruction"
+    command_field: str = "command"
+    id_field: str = "id"
+
+    def resolve(self, config_dir: Path) -> Path:
+        """``package:NAME`` ships with securecli-eval; other relative paths are relative to the config."""
+        if self.path.startswith(PACKAGE_PREFIX):
+            return PACKAGE_DATA / self.path[len(PACKAGE_PREFIX) :]
+        path = Path(self.path).expanduser()
+        return path if path.is_absolute() else (config_dir / path)
+
+
+class SandboxSettings(_Strict):
+    """Execution-based functional equivalence (used when the sandbox is available)."""
+
+    enabled: bool = True
+    workers: int | None = Field(None, ge=1)
+
+
+class EvalConfig(_Strict):
+    """The whole eval config file."""
+
+    generation: GenerationSettings = GenerationSettings()
+    datasets: list[DatasetSpec] = Field(min_length=1)
+    thresholds: dict[str, float] = Field(default_factory=dict)
+    gate_on: GateOn | dict[str, GateOn] = "point"
+    sandbox: SandboxSettings = SandboxSettings()
+    cache_dir: str = ".cache/securecli-eval"
+    worst_examples: int = Field(5, ge=0, le=100)
+    seed: int = 0
+
+    @field_validator("thresholds")
+    @classmethod
+    def _threshold_keys(cls, value: dict[str, float]) -> dict[str, float]:
+        from securecli_eval.gates import parse_threshold_key
+
+        for key in value:
+            parse_threshold_key(key)  # raises ValueError naming the key
+        return value
+
+    @model_validator(mode="after")
+    def _unique_dataset_names(self) -> EvalConfig:
+        names = [d.name for d in self.datasets]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise ValueError(f"dataset names must be unique, repeated: {', '.join(duplicates)}")
+        return self
+
+    def gate_mode(self, metric: str) -> GateOn:
+        if isinstance(self.gate_on, str):
+            return self.gate_on
+        return self.gate_on.get(metric, "point")
+
+
+def _location(loc: tuple[Any, ...]) -> str:
+    parts: list[str] = []
+    for item in loc:
+        if isinstance(item, int):
+            parts[-1:] = [f"{parts[-1] if parts else ''}[{item}]"]
+        else:
+            parts.append(str(item))
+    return ".".join(parts) or "(top level)"
+
+
+def _describe(error: dict[str, Any]) -> str:
+    key = _location(tuple(x for x in error["loc"] if x not in ("function-after",)))
+    if error["type"] == "extra_forbidden":
+        return f"unknown key '{key}'"
+    if error["type"] == "missing":
+        return f"missing required key '{key}'"
+    message = str(error["msg"]).removeprefix("Value error, ")
+    return f"key '{key}': {message} (got {error.get('input')!r})"
+
+
+def load_config(path: str | Path) -> tuple[EvalConfig, str]:
+    """Read and validate the YAML config; return it with the sha256 of the file's bytes."""
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(
+            f"{path}: eval config not found; pass --eval-config FILE or create config/eval_config.yaml"
+        )
+    raw = path.read_bytes()
+    try:
+        data = yaml.safe_load(raw)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark else str(path)
+        problem = getattr(error, "problem", None) or "invalid YAML"
+        raise ConfigError(f"{where}: {problem}; fix the YAML syntax") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping of config keys at the top level")
+    try:
+        config = EvalConfig.model_validate(data)
+    except ValidationError as error:
+        problems = "; ".join(_describe(e) for e in error.errors())
+        raise ConfigError(f"{path}: {problems}") from None
+    return config, hashlib.sha256(raw).hexdigest()

@@ -1,0 +1,330 @@
+"""The pytest plugin: options, session state, the ``evaluation`` and ``gate`` fixtures, and report hooks.
+
+Registered through the ``pytest11`` entry point, so ``pytest regression/ --adapter PATH`` works
+in any project that installs securecli-eval. It stays inert unless ``--adapter`` is given.
+Heavy imports (torch, transformers, peft) happen inside the fixtures, so ``pytest --help``
+stays fast. The verdict is decided from gate test outcomes only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from securecli_eval.errors import SecureCliError
+
+if TYPE_CHECKING:
+    from securecli_eval.evaluation import Evaluation, Prepared, RunOptions
+    from securecli_eval.gates import Gate, GateResult
+    from securecli_eval.report.schema import MetricsReport
+
+GATE_FIXTURES = {"gate", "evaluation"}
+
+
+@dataclass
+class RunState:
+    """Everything one regression session knows, kept under ``STATE`` in ``config.stash``."""
+
+    options: RunOptions
+    prepared: Prepared
+    gates: list[Gate]
+    started_at: str
+    started: float
+    evaluation: Evaluation | None = None
+    recorded: dict[str, GateResult] = field(default_factory=dict)
+    gates_of_node: dict[str, list[str]] = field(default_factory=dict)
+    outcome_of_gate: dict[str, str] = field(default_factory=dict)
+    report: MetricsReport | None = None
+    written: list[Path] = field(default_factory=list)
+    write_error: str | None = None
+
+
+STATE = pytest.StashKey[RunState]()
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, given: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, given: {text!r}")
+    return value
+
+
+def _device(text: str) -> str:
+    if text == "cpu" or text == "mps" or text == "cuda" or (text.startswith("cuda:") and text[5:].isdigit()):
+        return text
+    raise argparse.ArgumentTypeError(f"must be cpu, cuda, cuda:N or mps, given: {text!r}")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("securecli-eval", "securecli-eval release gates")
+    group.addoption(
+        "--adapter",
+        dest="securecli_adapter",
+        metavar="PATH",
+        default=None,
+        help="LoRA adapter folder to gate (required for regression runs)",
+    )
+    group.addoption(
+        "--base-model",
+        dest="securecli_base_model",
+        metavar="PATH_OR_ID",
+        default=None,
+        help="base model (default: base_model_name_or_path from the adapter's adapter_config.json)",
+    )
+    group.addoption(
+        "--eval-config",
+        dest="securecli_eval_config",
+        metavar="FILE",
+        default="config/eval_config.yaml",
+        help="eval config (default: config/eval_config.yaml)",
+    )
+    group.addoption(
+        "--results-dir",
+        dest="securecli_results_dir",
+        metavar="DIR",
+        default="results",
+        help="where metrics.json, examples.jsonl and report.md go (default: results/)",
+    )
+    group.addoption(
+        "--limit",
+        dest="securecli_limit",
+        metavar="N",
+        type=_positive_int,
+        default=None,
+        help="evaluate only the first N examples of each dataset (recorded; never SHIP)",
+    )
+    group.addoption(
+        "--device",
+        dest="securecli_device",
+        metavar="DEVICE",
+        type=_device,
+        default=None,
+        help="cpu, cuda, cuda:N or mps (default: cuda if available, else cpu)",
+    )
+    group.addoption(
+        "--no-progress",
+        dest="securecli_progress",
+        action="store_false",
+        default=True,
+        help="no progress bar while generating",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "gate: a securecli-eval release gate")
+    adapter = config.getoption("securecli_adapter", default=None)
+    if adapter is None:
+        return
+    from securecli_eval.config import load_config
+    from securecli_eval.evaluation import RunOptions, prepare
+    from securecli_eval.gates import gates_from_thresholds
+    from securecli_eval.report.writer import utc_now
+
+    options = RunOptions(
+        adapter=Path(adapter),
+        eval_config=Path(config.getoption("securecli_eval_config")),
+        results_dir=Path(config.getoption("securecli_results_dir")),
+        base_model=config.getoption("securecli_base_model"),
+        limit=config.getoption("securecli_limit"),
+        device=config.getoption("securecli_device"),
+        progress=config.getoption("securecli_progress"),
+    )
+    started_at, started = utc_now(), time.perf_counter()
+    try:
+        _check_results_dir(options.results_dir)
+        prepared = prepare(options)
+        eval_config, _ = load_config(options.eval_config)
+    except SecureCliError as error:
+        raise pytest.UsageError(f"securecli-eval: {error}") from None
+    gates = gates_from_thresholds(eval_config.thresholds, eval_config.gate_mode)
+    config.stash[STATE] = RunState(options, prepared, gates, started_at, started)
+    if config.pluginmanager.hasplugin("html"):
+        config.pluginmanager.register(HtmlSummary(config), "securecli_eval_html")
+
+
+def _check_results_dir(path: Path) -> None:
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        probe = path / ".write-test"
+        probe.write_text("")
+        probe.unlink()
+    except OSError as error:
+        raise SecureCliError(
+            f"--results-dir {path}: not writable ({error.strerror}); pass a writable folder"
+        ) from None
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    config.stash.__delitem__(STATE) if STATE in config.stash else None
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if STATE in config.stash:
+        return
+    gated = [item for item in items if GATE_FIXTURES & set(getattr(item, "fixturenames", ()))]
+    if gated:
+        raise pytest.UsageError(
+            "securecli-eval: --adapter PATH is required to run the regression gates "
+            f"({len(gated)} collected); e.g. pytest regression/ --adapter outputs/my-adapter"
+        )
+
+
+@pytest.fixture(scope="session")
+def evaluation(request: pytest.FixtureRequest) -> Evaluation:
+    """The one evaluation of this session: generated once (cached on disk), shared by every gate."""
+    state = request.config.stash.get(STATE, None)
+    if state is None:
+        raise pytest.UsageError("securecli-eval: --adapter PATH is required to run the regression gates")
+    if state.evaluation is None:
+        from securecli_eval.evaluation import evaluate
+
+        try:
+            state.evaluation = evaluate(state.prepared)
+        except SecureCliError as error:
+            pytest.exit(f"securecli-eval: {error}", returncode=pytest.ExitCode.USAGE_ERROR)
+    return state.evaluation
+
+
+class GateCheck:
+    """Called by a gate test with a metric name: evaluates that metric's configured gates."""
+
+    def __init__(self, state: RunState, evaluation: Evaluation, nodeid: str):
+        self.state, self.evaluation, self.nodeid = state, evaluation, nodeid
+
+    def __call__(self, metric: str) -> None:
+        from securecli_eval.evaluation import unavailable_reason
+        from securecli_eval.gates import GateResult
+
+        gates = [g for g in self.state.gates if g.metric == metric]
+        if not gates:
+            pytest.skip(
+                f"no threshold for {metric} in the eval config ({metric}_min / {metric}_max): not a gate"
+            )
+        self.state.gates_of_node.setdefault(self.nodeid, []).extend(g.name for g in gates)
+        value = self.evaluation.metrics.get(metric)
+        if value is None:
+            reason = unavailable_reason(self.evaluation, metric)
+            for gate in gates:
+                self.state.recorded[gate.name] = GateResult.not_passed(gate, "skipped", reason)
+            pytest.skip(reason)
+        results = [gate.evaluate(value) for gate in gates]
+        for result in results:
+            self.state.recorded[result.name] = result
+        failed = [r for r in results if not r.passed]
+        if failed:
+            from securecli_eval.evaluation import worst_examples
+
+            lines = [
+                f"{r.name}: {r.message} (n={value.n}, 95% CI [{value.ci_low}, {value.ci_high}])"
+                if value.ci_low is not None
+                else f"{r.name}: {r.message}"
+                for r in failed
+            ]
+            worst = worst_examples(self.evaluation, metric, self.state.prepared.config.worst_examples)
+            pytest.fail("\n".join(lines + worst), pytrace=False)
+
+
+@pytest.fixture
+def gate(request: pytest.FixtureRequest, evaluation: Evaluation) -> GateCheck:
+    """``gate("exact_match")`` checks the metric against its ``_min``/``_max`` thresholds."""
+    return GateCheck(request.config.stash[STATE], evaluation, request.node.nodeid)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    """Record each gate's test outcome: only a passed call counts as a passed gate."""
+    report = yield
+    state = item.config.stash.get(STATE, None)
+    recorded = state is not None and report.nodeid in state.gates_of_node
+    if recorded and (report.when == "call" or report.outcome != "passed"):
+        outcome = "error" if report.when != "call" and report.failed else report.outcome
+        for name in state.gates_of_node[report.nodeid]:
+            state.outcome_of_gate.setdefault(name, outcome)
+    return report
+
+
+def final_gate_results(state: RunState) -> list[GateResult]:
+    """Each configured gate with the outcome of its test; a gate that never ran is 'not run'."""
+    from securecli_eval.gates import GateResult
+
+    results = []
+    for gate in state.gates:
+        recorded = state.recorded.get(gate.name)
+        outcome = state.outcome_of_gate.get(gate.name)
+        if recorded is None:
+            results.append(GateResult.not_passed(gate, "not run", "no gate test checked this metric"))
+        elif outcome != "passed" or not recorded.passed:
+            final = outcome if outcome in {"failed", "skipped", "error"} else recorded.outcome
+            results.append(recorded.model_copy(update={"passed": False, "outcome": final}))
+        else:
+            results.append(recorded)
+    return results
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    state = session.config.stash.get(STATE, None)
+    if state is None:
+        return
+    if state.evaluation is None:
+        return
+    from securecli_eval.report.writer import build_report, write_results
+
+    state.report = build_report(
+        state.evaluation, final_gate_results(state), state.started_at, state.started, time.perf_counter()
+    )
+    try:
+        state.written = write_results(
+            state.report, state.evaluation, state.options.results_dir, state.prepared.config.worst_examples
+        )
+    except OSError as error:
+        state.write_error = f"could not write results to {state.options.results_dir}: {error}"
+        session.exitstatus = pytest.ExitCode.INTERNAL_ERROR
+        return
+    if state.report.verdict != "SHIP" and session.exitstatus == pytest.ExitCode.OK:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    state = config.stash.get(STATE, None)
+    if state is None:
+        return
+    write = terminalreporter
+    if state.write_error:
+        write.write_sep("=", f"securecli-eval: ERROR {state.write_error}", red=True)
+        return
+    if state.report is None:
+        write.write_sep("-", "securecli-eval: no evaluation ran (no gate was selected), nothing written")
+        return
+    report = state.report
+    ship = report.verdict == "SHIP"
+    write.write_sep("=", f"securecli-eval verdict: {report.verdict}", green=ship, red=not ship, bold=True)
+    for gate in report.gates:
+        mark = "PASS" if gate.passed else gate.outcome.upper()
+        write.write_line(f"  {mark:8} {gate.name:38} {gate.message}")
+    for reason in report.verdict_reasons:
+        if reason.startswith("limited") or reason.startswith("no gate"):
+            write.write_line(f"  NOTE     {reason}")
+    write.write_line(f"  results: {', '.join(str(p) for p in state.written)}")
+
+
+class HtmlSummary:
+    """pytest-html extras, registered only when pytest-html is active: the verdict and gate table."""
+
+    def __init__(self, config: pytest.Config):
+        self.config = config
+
+    def pytest_html_results_summary(self, prefix, summary, postfix, session) -> None:
+        state = self.config.stash.get(STATE, None)
+        if state is not None and state.report is not None:
+            from securecli_eval.report.render import render_html_summary
+
+            prefix.append(render_html_summary(state.report))

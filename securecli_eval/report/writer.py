@@ -1,0 +1,166 @@
+"""Building metrics.json from a run and writing the artefacts atomically.
+
+A gate's metrics.json is evidence for a release, so a failed write is an error that fails
+the run (never a warning). Each file is written to a temporary name and renamed into place.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+import tempfile
+from collections.abc import Sequence
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+
+from securecli_eval import __version__
+from securecli_eval.evaluation import Evaluation
+from securecli_eval.gates import GateResult, decide
+from securecli_eval.report.render import render_markdown
+from securecli_eval.report.schema import (
+    AdapterRecord,
+    BaseModelRecord,
+    ConfigRecord,
+    DatasetRecord,
+    MetricsReport,
+    RunRecord,
+)
+
+PACKAGES = ("torch", "transformers", "peft", "datasets", "tokenizers", "pytest", "pydantic")
+
+
+def package_versions() -> dict[str, str]:
+    versions = {"python": platform.python_version()}
+    for name in PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return versions
+
+
+def git_state(directory: Path) -> dict[str, object]:
+    """Commit and dirty flag of the repository holding ``directory`` (empty outside a repository)."""
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            cwd=directory,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        ).stdout.strip()
+        dirty = (
+            subprocess.run(
+                ["git", "status", "--porcelain", "--untracked-files=no"],
+                cwd=directory,
+                capture_output=True,
+                text=True,
+                timeout=10,
+                check=True,
+            ).stdout.strip()
+            != ""
+        )
+    except (OSError, subprocess.SubprocessError):
+        return {}
+    return {"commit": commit, "dirty": dirty}
+
+
+def utc_now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def build_report(
+    evaluation: Evaluation, gates: Sequence[GateResult], started_at: str, started: float, finished: float
+) -> MetricsReport:
+    prepared = evaluation.prepared
+    options, config, adapter = prepared.options, prepared.config, prepared.adapter
+    limited = options.limit is not None
+    verdict, reasons = decide(gates, limited)
+    counts: dict[str, int] = {}
+    for example in prepared.examples:
+        counts[example.dataset] = counts.get(example.dataset, 0) + 1
+    generation = config.generation.model_dump()
+    return MetricsReport(
+        tool={"name": "securecli-eval", "version": __version__},
+        verdict=verdict,
+        verdict_reasons=reasons,
+        limited=limited,
+        limit=options.limit,
+        adapter=AdapterRecord(
+            path=str(adapter.path.resolve()),
+            sha256=adapter.sha256,
+            base_model_name_or_path=adapter.base_model,
+            peft_type=adapter.config.get("peft_type"),
+            rank=adapter.config.get("r"),
+            target_modules=adapter.config.get("target_modules"),
+        ),
+        base_model=BaseModelRecord(name=prepared.base_name, fingerprint=evaluation.base_fingerprint),
+        eval_config=ConfigRecord(path=str(options.eval_config), sha256=prepared.config_sha256),
+        generation=generation,
+        device=evaluation.device,
+        datasets=[
+            DatasetRecord(
+                name=s.name,
+                kind=s.kind,
+                path=str(s.resolve(options.eval_config.parent)),
+                examples=counts.get(s.name, 0),
+            )
+            for s in config.datasets
+        ],
+        packages=package_versions(),
+        git=git_state(Path.cwd()),
+        sandbox=evaluation.sandbox,
+        gates=list(gates),
+        metrics=evaluation.metrics,
+        adversarial_categories=evaluation.categories,
+        run=RunRecord(
+            started_at=started_at,
+            finished_at=utc_now(),
+            duration_s=round(finished - started, 3),
+            timings=evaluation.timings,
+            generated_now=evaluation.generated,
+            results_dir=str(options.results_dir),
+        ),
+    )
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def write_results(report: MetricsReport, evaluation: Evaluation, results_dir: Path, worst: int) -> list[Path]:
+    """Write metrics.json, examples.jsonl and report.md; return their paths."""
+    examples = [r.model_dump(mode="json") for r in evaluation.results]
+    metrics_path = results_dir / "metrics.json"
+    examples_path = results_dir / "examples.jsonl"
+    report_path = results_dir / "report.md"
+    _atomic_write(metrics_path, json.dumps(report.model_dump(mode="json"), indent=2, sort_keys=True) + "\n")
+    _atomic_write(
+        examples_path, "".join(json.dumps(e, sort_keys=True, ensure_ascii=False) + "\n" for e in examples)
+    )
+    _atomic_write(report_path, render_markdown(report, examples, worst))
+    return [metrics_path, examples_path, report_path]
+
+
+def rerender(results_dir: Path, worst: int = 5) -> Path:
+    """Render report.md again from metrics.json and examples.jsonl in ``results_dir``."""
+    report = MetricsReport.model_validate_json((results_dir / "metrics.json").read_text(encoding="utf-8"))
+    examples_file = results_dir / "examples.jsonl"
+    examples = [
+        json.loads(line) for line in examples_file.read_text(encoding="utf-8").splitlines() if line.strip()
+    ]
+    path = results_dir / "report.md"
+    _atomic_write(path, render_markdown(report, examples, worst))
+    return path

@@ -1,0 +1,1 @@
+"""Shell analysis: command extraction, syntax checks, parsing and the risk classifier."""
