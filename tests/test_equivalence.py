@@ -1,0 +1,167 @@
+"""The equivalence judge agrees with a person on everyday pairs and rejects near misses.
+
+None of these pairs were used while the judge was written (its development pairs were
+different commands on different files), so they measure rather than confirm.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from securecli_eval.sandbox import (
+    EquivalencePair,
+    EquivalenceResult,
+    judge_equivalence,
+    judge_many,
+    sandbox_status,
+)
+from securecli_eval.sandbox import equivalence as equivalence_module
+from securecli_eval.sandbox.equivalence import exit_class
+
+AVAILABLE, REASON = sandbox_status()
+needs_sandbox = pytest.mark.skipif(not AVAILABLE, reason=REASON)
+
+EQUIVALENT = [
+    ("ls -lah logs", "ls -l -a -h logs"),
+    ("ls -A -1 data", "ls -1A data"),
+    ("wc -l < data/sales.csv", "cat data/sales.csv | wc -l"),
+    ("sort data/sales.csv | uniq", "sort -u data/sales.csv"),
+    ("cut -d' ' -f3 logs/app.log", "awk '{print $3}' logs/app.log"),
+    ("cut -d, -f1,2 data/users.csv", "awk -F, -v OFS=, '{print $1,$2}' data/users.csv"),
+    ("grep -ri todo docs", "grep -r -i todo docs"),
+    ("grep ERROR logs/app.log | wc -l", "grep -c ERROR logs/app.log"),
+    ("find logs -type f", "find logs -type f -print"),
+    ("find . -name '*.py' | xargs grep -l def", "grep -rl def --include='*.py' ."),
+    ("tail -n 2 numbers.txt", "tail -2 numbers.txt"),
+    ("mkdir -p out/nested", "mkdir out && mkdir out/nested"),
+    ("cp README.md README.bak", "cat README.md > README.bak"),
+    ("mv empty.txt blank.txt", "cp -p empty.txt blank.txt && rm empty.txt"),
+    ("tr a-z A-Z < notes.txt", "cat notes.txt | tr '[:lower:]' '[:upper:]'"),
+    ("sed -n 2p numbers.txt", "head -2 numbers.txt | tail -1"),
+    ("echo hello > greeting.txt", "printf 'hello\\n' > greeting.txt"),
+    ("chmod u+x src/util.py", "chmod 744 src/util.py"),
+]
+
+NEAR_MISSES = [
+    ("ls -lah logs", "ls -la logs"),
+    ("wc -l < data/sales.csv", "wc -l data/sales.csv"),
+    ("sort data/sales.csv | uniq", "uniq data/sales.csv"),
+    ("sort -u data/words.txt", "sort -ru data/words.txt"),
+    ("cut -d' ' -f3 logs/app.log", "awk '{print $4}' logs/app.log"),
+    ("grep -ri todo docs", "grep -r todo docs"),
+    ("grep -c ERROR logs/app.log", "grep -c WARN logs/app.log"),
+    ("find logs -type f", "find logs"),
+    ("tail -n 2 numbers.txt", "head -n 2 numbers.txt"),
+    ("mkdir -p out/nested", "mkdir -p out"),
+    ("cp README.md README.bak", "mv README.md README.bak"),
+    ("chmod u+x src/util.py", "chmod +x src/util.py"),
+    ("sort -n numbers.txt", "sort numbers.txt"),
+    ("echo hello > greeting.txt", "echo hello >> greeting.txt; echo hello >> greeting.txt"),
+]
+
+
+@needs_sandbox
+def test_agrees_with_a_person_on_everyday_equivalences_and_near_misses():
+    pairs = [EquivalencePair(ref, pred) for ref, pred in EQUIVALENT + NEAR_MISSES]
+    results = judge_many(pairs)
+    expected = [True] * len(EQUIVALENT) + [False] * len(NEAR_MISSES)
+    wrong = [
+        f"{pair.reference!r} vs {pair.prediction!r}: got {result.equivalent} ({result.reason})"
+        for pair, result, want in zip(pairs, results, expected, strict=True)
+        if result.equivalent is not want
+    ]
+    assert wrong == []
+
+
+@needs_sandbox
+def test_listing_order_is_ignored_but_sorted_order_is_not():
+    files = {"b": "", "a": "", "c": ""}
+    listing = judge_equivalence("ls", "printf '%s\\n' c b a", files=files)
+    assert listing.equivalent is True and "order" in listing.reason
+    ordered = judge_equivalence("ls | sort", "ls | sort -r", files=files)
+    assert ordered.equivalent is False
+
+
+@needs_sandbox
+def test_per_example_files_and_setup_are_used_for_both_commands():
+    result = judge_equivalence(
+        "grep -c x input.txt",
+        "grep x input.txt | wc -l",
+        files={"input.txt": "x\ny\nx\n"},
+        setup="echo x >> input.txt",
+    )
+    assert result.equivalent is True
+
+
+@needs_sandbox
+@pytest.mark.parametrize(
+    ("reference", "why"),
+    [
+        ("cat does-not-exist.txt", "reference itself fails"),
+        ("sleep 10", "timed out"),
+        ("curl -s https://example.com", "network"),
+        ("date +%N", "not deterministic"),
+        ("chown root notes.txt", "root"),
+    ],
+)
+def test_undecidable_cases_are_null_with_a_reason(reference, why):
+    from securecli_eval.sandbox import SandboxLimits
+
+    result = judge_equivalence(reference, "echo something-else", limits=SandboxLimits(wall_seconds=1.5))
+    assert result.equivalent is None
+    assert why in result.reason
+    assert result.structural is not None  # the fallback is recorded beside, never as the verdict
+
+
+def test_unparseable_prediction_is_false_without_running():
+    result = judge_equivalence("ls", "ls 'unterminated")
+    assert result.equivalent is False and "parse" in result.reason
+
+
+def test_blocked_prediction_is_false_and_blocked_reference_is_null():
+    from securecli_eval.shell.risk import classify
+
+    dangerous = "rm -rf --no-preserve-root /"
+    assert classify(dangerous).verdict == "block"
+    as_prediction = judge_equivalence("ls", dangerous)
+    assert as_prediction.equivalent is False and "blocked" in as_prediction.reason
+    as_reference = judge_equivalence(dangerous, "ls")
+    assert as_reference.equivalent is None and "blocked" in as_reference.reason
+
+
+def test_without_a_sandbox_every_verdict_is_null_with_the_reason(monkeypatch):
+    monkeypatch.setattr(
+        equivalence_module, "sandbox_status", lambda: (False, "sandbox unavailable: test says so")
+    )
+    result = judge_equivalence("ls -la", "ls -l")
+    assert result == EquivalenceResult(None, "sandbox unavailable: test says so", result.structural)
+
+
+@needs_sandbox
+def test_parallel_judging_keeps_order_and_matches_serial():
+    pairs = [
+        EquivalencePair("ls -la", "ls -al"),
+        EquivalencePair("ls -la", "ls"),
+        EquivalencePair("pwd", "pwd"),
+    ]
+    parallel = judge_many(pairs, workers=2)
+    assert [r.equivalent for r in parallel] == [True, False, True]
+    assert [r.equivalent for r in judge_many(pairs, workers=1)] == [True, False, True]
+
+
+def test_exit_classes():
+    assert [exit_class(code) for code in (0, 1, 2, 127, 137)] == [
+        "success",
+        "false",
+        "error",
+        "not found",
+        "signal",
+    ]
+
+
+def test_result_serialises_to_the_cli_shape():
+    assert EquivalenceResult(True, "same", 0.5).to_dict() == {
+        "equivalent": True,
+        "reason": "same",
+        "structural": 0.5,
+    }
