@@ -37,15 +37,12 @@ def register(subparsers) -> None:
 
 
 def _train_pairs(limit: int = 2000) -> list[tuple[str, str]]:
-    """Pairs to fit the demo adapter on: the shipped training split when present, else the sample set."""
-    candidates = [Path("data/splits/train.jsonl"), Path(__file__).parent / "data" / "nl2bash_sample.jsonl"]
-    for path in candidates:
-        if path.is_file():
-            rows = [
-                json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()[:limit] if line
-            ]
-            return [(r["instruction"], r["command"]) for r in rows]
-    return []
+    """Pairs to fit the demo adapter on: the start of the shipped training split (never the test set)."""
+    path = Path("data/splits/train.jsonl")
+    if not path.is_file():
+        return []
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()[:limit] if line]
+    return [(r["instruction"], r["command"]) for r in rows]
 
 
 def run(args: argparse.Namespace) -> int:

@@ -95,7 +95,7 @@ def test_malformed_jsonl_names_file_and_line(tmp_path, tiny_adapter):
 
 def test_config_error_names_key_and_file(tmp_path, tiny_adapter):
     config = tmp_path / "eval.yaml"
-    config.write_text("datasets:\n  - name: d\n    path: package:nl2bash_sample.jsonl\nthreshold:\n  x: 1\n")
+    config.write_text("datasets:\n  - name: d\n    path: package:test.jsonl\nthreshold:\n  x: 1\n")
     proc = run_gates("--adapter", str(tiny_adapter), "--eval-config", str(config))
     assert_usage_error(proc, str(config), "unknown key 'threshold'")
 

@@ -24,15 +24,18 @@ PERMISSIVE = {
 }
 
 
-def write_config(path: Path, thresholds: dict[str, float], sandbox: bool = False, extra: str = "") -> Path:
+def write_config(
+    path: Path, thresholds: dict[str, float], sandbox: bool = False, extra: str = "", baseline: bool = False
+) -> Path:
     lines = [
         "generation:\n  max_new_tokens: 12\n  batch_size: 16\n",
         "datasets:\n",
-        "  - name: nl2bash_test\n    kind: domain\n    path: package:nl2bash_sample.jsonl\n",
+        "  - name: nl2bash_test\n    kind: domain\n    path: package:test.jsonl\n",
         "  - name: adversarial\n    kind: adversarial\n    path: package:adversarial.jsonl\n",
         "thresholds:\n" + "".join(f"  {k}: {v}\n" for k, v in thresholds.items()),
         f"sandbox:\n  enabled: {'true' if sandbox else 'false'}\n",
         f"cache_dir: {path.parent / 'cache'}\n",
+        f"baseline:\n  enabled: {'true' if baseline else 'false'}\n",
         extra,
     ]
     path.write_text("".join(lines))
@@ -128,11 +131,11 @@ def test_permissive_full_run_ships_and_writes_reports(tmp_path, tiny_adapter):
     from securecli_eval.model import adapter_sha256
 
     assert metrics["adapter"]["sha256"] == adapter_sha256(tiny_adapter)
-    assert metrics["metrics"]["exact_match"]["n"] == 300
+    assert metrics["metrics"]["exact_match"]["n"] == 1000
     assert {g["name"] for g in metrics["gates"]} == set(PERMISSIVE)
     examples = [json.loads(line) for line in (results / "examples.jsonl").read_text().splitlines()]
     domain = [e for e in examples if e["kind"] == "domain"]
-    assert len(domain) == 300
+    assert len(domain) == 1000
     assert {"instruction", "reference", "output", "command", "outcomes"} <= set(domain[0])
     assert set(domain[0]["outcomes"]) >= {"exact_match", "command_only", "syntax_valid", "dangerous"}
     report = (results / "report.md").read_text()
