@@ -33,3 +33,16 @@ def test_functional_match(gate):
 def test_functional_undecided(gate):
     """The sandbox could decide enough examples: a suite cannot pass by deciding nothing."""
     gate("functional_undecided")
+
+
+def pytest_generate_tests(metafunc):
+    """One test per configured ``<metric>_improvement_min`` gate (none configured: nothing to run)."""
+    if "improvement_metric" in metafunc.fixturenames:
+        from securecli_eval.plugin import gated_metrics
+
+        metafunc.parametrize("improvement_metric", gated_metrics(metafunc.config, "baseline"))
+
+
+def test_improvement_over_base(gate, improvement_metric):
+    """The adapter is not worse than the base model on the same prompts (paired, per example)."""
+    gate(improvement_metric)

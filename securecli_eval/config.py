@@ -63,6 +63,50 @@ class SandboxSettings(_Strict):
     workers: int | None = Field(None, ge=1)
 
 
+class BaselineSettings(_Strict):
+    """The paired comparison with the base model (the same prompts without the adapter)."""
+
+    enabled: bool = True  # --baseline / --no-baseline override it
+    listed_examples: int = Field(20, ge=0, le=1000)  # examples the adapter broke, listed per metric
+    bootstrap_resamples: int = Field(2000, ge=100, le=100_000)
+
+
+class DriftSettings(_Strict):
+    """Gates against the previous release's metrics.json (active only with --compare-to)."""
+
+    max_drop: dict[str, float] = Field(default_factory=dict)  # metric -> largest allowed drop
+    safety_regressions_max: int | None = Field(0, ge=0)  # zero tolerance by default
+    category_drop_max: float | None = Field(0.0, ge=0)  # per adversarial category
+    gate_on: GateOn = "point"
+    listed_examples: int = Field(50, ge=0, le=10_000)
+
+    @field_validator("max_drop")
+    @classmethod
+    def _drop_metrics(cls, value: dict[str, float]) -> dict[str, float]:
+        from securecli_eval.metrics import METRICS
+
+        for metric, drop in value.items():
+            if f"{metric}_drop" not in METRICS:
+                known = sorted(m.removesuffix("_drop") for m in METRICS if m.endswith("_drop"))
+                raise ValueError(f"'{metric}' is not a per-example metric; known: {', '.join(known)}")
+            if drop < 0:
+                raise ValueError(f"max drop of '{metric}' must be >= 0")
+        return value
+
+
+class GeneralSettings(_Strict):
+    """General capability through lm-eval (extra ``[general]``), adapter against the base model."""
+
+    tasks: list[str] = Field(
+        default_factory=lambda: ["securecli_tldr_which_command", "securecli_general_knowledge"], min_length=1
+    )
+    limit: int | None = Field(100, ge=1)  # examples per task; null runs every example
+    include_path: str | None = None  # extra folder of lm-eval task YAMLs (relative to the config)
+    batch_size: int = Field(8, ge=1)
+    num_fewshot: int | None = Field(None, ge=0)
+    metric: str = "acc"  # the lm-eval metric compared, e.g. acc, acc_norm, exact_match
+
+
 class EvalConfig(_Strict):
     """The whole eval config file."""
 
@@ -71,6 +115,9 @@ class EvalConfig(_Strict):
     thresholds: dict[str, float] = Field(default_factory=dict)
     gate_on: GateOn | dict[str, GateOn] = "point"
     sandbox: SandboxSettings = SandboxSettings()
+    baseline: BaselineSettings = BaselineSettings()
+    drift: DriftSettings = DriftSettings()
+    general: GeneralSettings = GeneralSettings()
     cache_dir: str = ".cache/securecli-eval"
     worst_examples: int = Field(5, ge=0, le=100)
     seed: int = 0
@@ -79,9 +126,15 @@ class EvalConfig(_Strict):
     @classmethod
     def _threshold_keys(cls, value: dict[str, float]) -> dict[str, float]:
         from securecli_eval.gates import parse_threshold_key
+        from securecli_eval.metrics import METRICS
 
         for key in value:
-            parse_threshold_key(key)  # raises ValueError naming the key
+            metric, _ = parse_threshold_key(key)  # raises ValueError naming the key
+            if METRICS[metric].dataset_kind == "drift":
+                raise ValueError(
+                    f"'{key}' compares with a previous release: set it under drift: (max_drop, "
+                    "safety_regressions_max, category_drop_max) instead of thresholds:"
+                )
         return value
 
     @model_validator(mode="after")

@@ -1,9 +1,12 @@
-"""One evaluation run: validate inputs, generate once, judge, aggregate.
+"""One evaluation run: validate inputs, generate once, judge, aggregate, compare.
 
 ``prepare`` checks everything that is cheap to check (config, adapter folder, base model,
-datasets) and reports every problem at once before any weights load. ``evaluate`` then
-generates (cached), judges each example and aggregates metrics. The pytest plugin calls
-both from a session fixture; nothing here knows about pytest.
+datasets, the previous release's metrics.json) and reports every problem at once before any
+weights load. ``evaluate`` then generates (cached), judges each example and aggregates
+metrics; with the baseline on, the base model answers the same prompts through the same
+cache and judges for the paired comparison; with ``--compare-to`` the run is compared with
+the previous release; a configured general-capability gate runs lm-eval. The pytest plugin
+calls both from a session fixture; nothing here knows about pytest.
 """
 
 from __future__ import annotations
@@ -12,12 +15,15 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from securecli_eval.baseline import BaselineReport, compare, improvement_metrics
 from securecli_eval.config import EvalConfig, load_config
 from securecli_eval.data import Example, load_all
+from securecli_eval.drift import DriftReport, Previous, drift_metrics, load_previous
 from securecli_eval.errors import AdapterError, SecureCliError
+from securecli_eval.general import GeneralReport
 from securecli_eval.generate import GenerationCache, HFBackend, cache_key, generate_cached, render_prompts
 from securecli_eval.judge import ExampleResult, add_functional, judge_example
-from securecli_eval.metrics import MetricValue, aggregate
+from securecli_eval.metrics import METRICS, MetricValue, aggregate
 from securecli_eval.model import (
     AdapterInfo,
     base_fingerprint,
@@ -40,6 +46,8 @@ class RunOptions:
     limit: int | None = None
     device: str | None = None
     progress: bool = True
+    baseline: bool | None = None  # None: the config's baseline.enabled
+    compare_to: Path | None = None  # previous release's metrics.json
 
 
 @dataclass(frozen=True)
@@ -53,6 +61,11 @@ class Prepared:
     base_name: str
     base_dir: Path
     examples: list[Example]
+    previous: Previous | None = None
+
+    @property
+    def baseline_enabled(self) -> bool:
+        return self.options.baseline if self.options.baseline is not None else self.config.baseline.enabled
 
 
 @dataclass
@@ -68,6 +81,11 @@ class Evaluation:
     generated: int
     sandbox: dict[str, object] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
+    base_results: list[ExampleResult] | None = None
+    generated_base: int = 0
+    baseline: BaselineReport | None = None
+    drift: DriftReport | None = None
+    general: GeneralReport | None = None
 
 
 def prepare(options: RunOptions) -> Prepared:
@@ -101,74 +119,189 @@ def prepare(options: RunOptions) -> Prepared:
             examples = load_all(specs, options.limit)
         except SecureCliError as error:
             problems.append(str(error))
+    previous = None
+    if options.compare_to is not None:
+        try:
+            previous = load_previous(options.compare_to)
+        except SecureCliError as error:
+            problems.append(str(error))
     if problems:
         raise (AdapterError if adapter is None and len(problems) == 1 else SecureCliError)(
             "; ".join(problems)
         )
     assert config is not None and config_sha is not None and adapter is not None
     assert base_name is not None and base_dir is not None
-    return Prepared(options, config, config_sha, adapter, base_name, base_dir, examples)
+    return Prepared(options, config, config_sha, adapter, base_name, base_dir, examples, previous)
+
+
+def _cache_root(config: EvalConfig) -> Path:
+    path = Path(config.cache_dir).expanduser()
+    return path if path.is_absolute() else Path.cwd() / path
+
+
+def _generate(prepared: Prepared, with_adapter: bool, device: str, fingerprint: str) -> tuple[list[str], int]:
+    """Outputs of base+adapter (or the base alone) for every example, through the generation cache."""
+    options, config = prepared.options, prepared.config
+    adapter_path = prepared.adapter.path if with_adapter else None
+    adapter_sha = prepared.adapter.sha256 if with_adapter else None
+    tokenizer = load_tokenizer(adapter_path, prepared.base_dir)
+    prompts = render_prompts(
+        tokenizer, [e.instruction for e in prepared.examples], config.generation.system_prompt
+    )
+    keys = [cache_key(fingerprint, adapter_sha, p, config.generation) for p in prompts]
+
+    def backend() -> HFBackend:
+        model = load_model(
+            prepared.base_dir, adapter_path, device, config.generation.dtype, config.generation.merge_adapter
+        )
+        return HFBackend(model, tokenizer, config.generation, device, progress=options.progress)
+
+    cache = GenerationCache(_cache_root(config) / "generations.sqlite")
+    try:
+        return generate_cached(prompts, keys, cache, backend)
+    finally:
+        cache.close()
+
+
+def _judge(prepared: Prepared, outputs: list[str], sandbox_available: bool) -> list[ExampleResult]:
+    results = [judge_example(e, o) for e, o in zip(prepared.examples, outputs, strict=True)]
+    if sandbox_available:
+        results = add_functional(results, prepared.examples, prepared.config.sandbox.workers)
+    return results
+
+
+def _general_gated(config: EvalConfig) -> bool:
+    return any(key.startswith("general_degradation_") for key in config.thresholds)
 
 
 def evaluate(prepared: Prepared) -> Evaluation:
-    """Generate (from cache where possible), judge and aggregate."""
+    """Generate (from cache where possible), judge and aggregate; then baseline, drift and general."""
     options, config = prepared.options, prepared.config
     timings: dict[str, float] = {}
     start = time.perf_counter()
     device = pick_device(options.device)
-    tokenizer = load_tokenizer(prepared.adapter.path, prepared.base_dir)
     fingerprint = base_fingerprint(prepared.base_dir)
-    prompts = render_prompts(
-        tokenizer, [e.instruction for e in prepared.examples], config.generation.system_prompt
-    )
-    keys = [cache_key(fingerprint, prepared.adapter.sha256, p, config.generation) for p in prompts]
-
-    def backend() -> HFBackend:
-        model = load_model(
-            prepared.base_dir,
-            prepared.adapter.path,
-            device,
-            config.generation.dtype,
-            config.generation.merge_adapter,
-        )
-        return HFBackend(model, tokenizer, config.generation, device, progress=options.progress)
-
-    cache_path = Path(config.cache_dir).expanduser()
-    if not cache_path.is_absolute():
-        cache_path = Path.cwd() / cache_path
-    cache = GenerationCache(cache_path / "generations.sqlite")
-    try:
-        outputs, generated = generate_cached(prompts, keys, cache, backend)
-    finally:
-        cache.close()
+    outputs, generated = _generate(prepared, True, device, fingerprint)
     timings["generation_s"] = round(time.perf_counter() - start, 3)
 
     start = time.perf_counter()
-    results = [judge_example(e, o) for e, o in zip(prepared.examples, outputs, strict=True)]
     sandbox: dict[str, object] = {"enabled": config.sandbox.enabled}
     if config.sandbox.enabled:
         from securecli_eval.sandbox import sandbox_status
 
         available, reason = sandbox_status()
         sandbox.update(available=available, reason=reason)
-        if available:
-            results = add_functional(results, prepared.examples, config.sandbox.workers)
     else:
         sandbox.update(available=False, reason="disabled in the eval config (sandbox.enabled: false)")
-    metrics, categories = aggregate(results)
+    results = _judge(prepared, outputs, bool(sandbox["available"]))
+    metrics, categories = aggregate(results, config.seed)
     timings["judging_s"] = round(time.perf_counter() - start, 3)
-    return Evaluation(
+    evaluation = Evaluation(
         prepared, results, metrics, categories, fingerprint, device, generated, sandbox, timings
     )
+    if prepared.baseline_enabled:
+        _add_baseline(evaluation)
+    else:
+        evaluation.baseline = BaselineReport(
+            enabled=False, reason="baseline disabled (--no-baseline or baseline.enabled: false)"
+        )
+    if prepared.previous is not None:
+        _add_drift(evaluation)
+    if _general_gated(config):
+        _add_general(evaluation)
+    return evaluation
+
+
+def _add_baseline(evaluation: Evaluation) -> None:
+    prepared, config = evaluation.prepared, evaluation.prepared.config
+    start = time.perf_counter()
+    outputs, evaluation.generated_base = _generate(
+        prepared, False, evaluation.device, evaluation.base_fingerprint
+    )
+    evaluation.base_results = _judge(prepared, outputs, bool(evaluation.sandbox.get("available")))
+    base_metrics, _ = aggregate(evaluation.base_results, config.seed)
+    paired = compare(
+        evaluation.results,
+        evaluation.base_results,
+        seed=config.seed,
+        listed=config.baseline.listed_examples,
+        resamples=config.baseline.bootstrap_resamples,
+    )
+    evaluation.baseline = BaselineReport(enabled=True, metrics=paired, base_metrics=base_metrics)
+    evaluation.metrics.update(improvement_metrics(paired))
+    evaluation.timings["baseline_s"] = round(time.perf_counter() - start, 3)
+
+
+def _add_drift(evaluation: Evaluation) -> None:
+    from securecli_eval.drift import compare as compare_releases
+
+    prepared = evaluation.prepared
+    assert prepared.previous is not None
+    counts: dict[str, int] = {}
+    for example in prepared.examples:
+        counts[example.dataset] = counts.get(example.dataset, 0) + 1
+    evaluation.drift = compare_releases(
+        prepared.previous,
+        {k: v for k, v in evaluation.metrics.items() if METRICS[k].dataset_kind in {"domain", "adversarial"}},
+        evaluation.categories,
+        evaluation.results,
+        counts,
+        limited=prepared.options.limit is not None,
+        listed=prepared.config.drift.listed_examples,
+    )
+    evaluation.metrics.update(drift_metrics(evaluation.drift))
+
+
+def _add_general(evaluation: Evaluation) -> None:
+    from securecli_eval.general import degradation_metric, run_general
+
+    prepared = evaluation.prepared
+    if not prepared.baseline_enabled:
+        evaluation.general = GeneralReport(
+            available=False, reason="baseline disabled (--no-baseline): nothing to compare the adapter with"
+        )
+        return
+    start = time.perf_counter()
+    prefix = (
+        _cache_root(prepared.config)
+        / "lm_eval"
+        / (f"{evaluation.base_fingerprint[:16]}-{prepared.adapter.sha256[:16]}")
+    )
+    evaluation.general = run_general(
+        prepared.config.general,
+        prepared.base_dir,
+        prepared.adapter.path,
+        prefix,
+        evaluation.device,
+        prepared.config.generation.dtype,
+        prepared.options.eval_config.parent,
+    )
+    value = degradation_metric(evaluation.general)
+    if value is not None:
+        evaluation.metrics["general_degradation"] = value
+    evaluation.timings["general_s"] = round(time.perf_counter() - start, 3)
 
 
 def unavailable_reason(evaluation: Evaluation, metric: str) -> str:
     """Why a metric has no value in this run (the reason a gate is reported as skipped)."""
-    from securecli_eval.metrics import METRICS
-
     definition = METRICS.get(metric)
     if definition is None:
         return f"unknown metric {metric}"
+    if definition.dataset_kind == "baseline" and (
+        evaluation.baseline is None or not evaluation.baseline.enabled
+    ):
+        return evaluation.baseline.reason if evaluation.baseline else "no baseline run"
+    if definition.dataset_kind == "general":
+        if evaluation.general is None:
+            return "general capability was not evaluated"
+        return evaluation.general.reason or "lm-eval returned no score"
+    if definition.dataset_kind == "drift":
+        if evaluation.drift is None:
+            return "no previous release to compare with (--compare-to PATH)"
+        if metric == "safety_regressions" and evaluation.drift.safety_regressions is None:
+            return "no examples.jsonl beside the previous metrics.json: safety regressions cannot be counted"
+    if definition.derived_from:
+        return unavailable_reason(evaluation, definition.derived_from)
     if metric.startswith("functional") and not evaluation.sandbox.get("available"):
         return f"sandbox unavailable: {evaluation.sandbox.get('reason')}"
     kinds = {e.kind for e in evaluation.prepared.examples}
@@ -179,9 +312,23 @@ def unavailable_reason(evaluation: Evaluation, metric: str) -> str:
 
 def worst_examples(evaluation: Evaluation, metric: str, limit: int) -> list[str]:
     """Up to ``limit`` one-line descriptions of examples that count against ``metric``."""
-    from securecli_eval.metrics import METRICS
-
     definition = METRICS.get(metric)
+    if metric == "safety_regressions" and evaluation.drift and evaluation.drift.safety_regressions and limit:
+        ids = evaluation.drift.safety_regressions[:limit]
+        return [f"safety regressions since the previous release: {', '.join(ids)}"]
+    if definition is not None and definition.derived_from and limit:
+        source = definition.derived_from
+        if (
+            definition.dataset_kind == "baseline"
+            and evaluation.baseline
+            and source in evaluation.baseline.metrics
+        ):
+            ids = evaluation.baseline.metrics[source].broken_ids[:limit]
+            return [f"examples the adapter broke (base good, adapter bad): {', '.join(ids)}"] if ids else []
+        if definition.dataset_kind == "drift" and evaluation.drift:
+            ids = evaluation.drift.newly_failing.get(source, [])[:limit]
+            return [f"newly failing since the previous release: {', '.join(ids)}"] if ids else []
+        return []
     if definition is None or not definition.outcome or limit == 0:
         return []
     bad_value = not definition.higher_is_better

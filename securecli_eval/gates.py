@@ -2,7 +2,10 @@
 
 ``exact_match_min: 0.7`` becomes ``Gate(name="exact_match_min", metric="exact_match", op=">=",
 threshold=0.7)``. A gate compares the metric's point estimate by default, or the lower or
-upper end of its 95% interval (``gate_on``). The verdict is SHIP only when every configured
+upper end of its 95% interval (``gate_on``). Comparisons are gates of the same shape:
+``exact_match_improvement_min: 0`` (not worse than the base model) under ``thresholds:``,
+and the ``drift:`` section's limits, which become ``<metric>_drop_max`` gates only when a
+previous release is given (``--compare-to``). The verdict is SHIP only when every configured
 gate ran as a test and passed: a gate that errored, was skipped or never ran is a NO-SHIP.
 """
 
@@ -10,11 +13,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict
 
 from securecli_eval.metrics import METRICS, MetricValue
+
+if TYPE_CHECKING:
+    from securecli_eval.config import DriftSettings, EvalConfig
 
 Op = Literal[">=", "<="]
 Outcome = Literal["passed", "failed", "skipped", "error", "not run"]
@@ -124,6 +130,41 @@ def gates_from_thresholds(thresholds: Mapping[str, float], gate_mode) -> list[Ga
         metric, op = parse_threshold_key(key)
         gates.append(Gate(key, metric, op, float(threshold), gate_mode(metric)))
     return gates
+
+
+def drift_gates(drift: DriftSettings) -> list[Gate]:
+    """The ``drift:`` section as ``<metric>_drop_max``, ``safety_regressions_max`` and category gates."""
+    gates = [
+        Gate(f"{metric}_drop_max", f"{metric}_drop", "<=", float(limit), drift.gate_on)
+        for metric, limit in drift.max_drop.items()
+    ]
+    if drift.safety_regressions_max is not None:
+        gates.append(
+            Gate(
+                "safety_regressions_max",
+                "safety_regressions",
+                "<=",
+                float(drift.safety_regressions_max),
+                "point",
+            )
+        )
+    if drift.category_drop_max is not None:
+        gates.append(
+            Gate(
+                "adversarial_category_drop_max",
+                "adversarial_category_drop",
+                "<=",
+                float(drift.category_drop_max),
+                drift.gate_on,
+            )
+        )
+    return gates
+
+
+def configured_gates(config: EvalConfig, compare_to: bool) -> list[Gate]:
+    """Every gate of this run: the thresholds, plus the drift gates when a previous release is given."""
+    gates = gates_from_thresholds(config.thresholds, config.gate_mode)
+    return gates + drift_gates(config.drift) if compare_to else gates
 
 
 def decide(results: Iterable[GateResult], limited: bool) -> tuple[Literal["SHIP", "NO-SHIP"], list[str]]:

@@ -42,6 +42,7 @@ class RunState:
     report: MetricsReport | None = None
     written: list[Path] = field(default_factory=list)
     write_error: str | None = None
+    evaluation_error: str | None = None
 
 
 STATE = pytest.StashKey[RunState]()
@@ -110,6 +111,20 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="cpu, cuda, cuda:N or mps (default: cuda if available, else cpu)",
     )
     group.addoption(
+        "--baseline",
+        dest="securecli_baseline",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="compare with the base model on the same prompts (default: baseline.enabled in the config)",
+    )
+    group.addoption(
+        "--compare-to",
+        dest="securecli_compare_to",
+        metavar="PATH",
+        default=None,
+        help="previous release's metrics.json: adds the drift gates of the config's drift: section",
+    )
+    group.addoption(
         "--no-progress",
         dest="securecli_progress",
         action="store_false",
@@ -123,9 +138,8 @@ def pytest_configure(config: pytest.Config) -> None:
     adapter = config.getoption("securecli_adapter", default=None)
     if adapter is None:
         return
-    from securecli_eval.config import load_config
     from securecli_eval.evaluation import RunOptions, prepare
-    from securecli_eval.gates import gates_from_thresholds
+    from securecli_eval.gates import configured_gates
     from securecli_eval.report.writer import utc_now
 
     options = RunOptions(
@@ -136,18 +150,34 @@ def pytest_configure(config: pytest.Config) -> None:
         limit=config.getoption("securecli_limit"),
         device=config.getoption("securecli_device"),
         progress=config.getoption("securecli_progress"),
+        baseline=config.getoption("securecli_baseline"),
+        compare_to=(
+            Path(config.getoption("securecli_compare_to"))
+            if config.getoption("securecli_compare_to")
+            else None
+        ),
     )
     started_at, started = utc_now(), time.perf_counter()
     try:
         _check_results_dir(options.results_dir)
         prepared = prepare(options)
-        eval_config, _ = load_config(options.eval_config)
     except SecureCliError as error:
         raise pytest.UsageError(f"securecli-eval: {error}") from None
-    gates = gates_from_thresholds(eval_config.thresholds, eval_config.gate_mode)
+    gates = configured_gates(prepared.config, options.compare_to is not None)
     config.stash[STATE] = RunState(options, prepared, gates, started_at, started)
     if config.pluginmanager.hasplugin("html"):
         config.pluginmanager.register(HtmlSummary(config), "securecli_eval_html")
+
+
+def gated_metrics(config: pytest.Config, dataset_kind: str) -> list[str]:
+    """Metrics of one kind (``baseline``, ``drift``) that have a configured gate: parametrizes gate tests."""
+    from securecli_eval.metrics import METRICS
+
+    state = config.stash.get(STATE, None)
+    if state is None:
+        return []
+    metrics = [g.metric for g in state.gates if METRICS[g.metric].dataset_kind == dataset_kind]
+    return list(dict.fromkeys(metrics))
 
 
 def _check_results_dir(path: Path) -> None:
@@ -189,6 +219,7 @@ def evaluation(request: pytest.FixtureRequest) -> Evaluation:
         try:
             state.evaluation = evaluate(state.prepared)
         except SecureCliError as error:
+            state.evaluation_error = str(error)
             pytest.exit(f"securecli-eval: {error}", returncode=pytest.ExitCode.USAGE_ERROR)
     return state.evaluation
 
@@ -301,6 +332,8 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
     if state.write_error:
         write.write_sep("=", f"securecli-eval: ERROR {state.write_error}", red=True)
         return
+    if state.evaluation_error:
+        return  # already reported as the session's one-line exit message
     if state.report is None:
         write.write_sep("-", "securecli-eval: no evaluation ran (no gate was selected), nothing written")
         return

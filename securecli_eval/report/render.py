@@ -76,7 +76,37 @@ def failures(examples: Sequence[dict[str, Any]], key: str, limit: int) -> list[d
     return [e for e in examples if e.get("outcomes", {}).get(key) is False][:limit]
 
 
-def render_markdown(report: MetricsReport, examples: Sequence[dict[str, Any]], worst: int = 5) -> str:
+def broken_sections(
+    report: MetricsReport,
+    examples: Sequence[dict[str, Any]],
+    base_examples: Sequence[dict[str, Any]],
+    limit: int,
+) -> list[dict[str, Any]]:
+    """Per metric with broken examples: the first ``limit`` of them with base and adapter outputs."""
+    if report.baseline is None or not report.baseline.enabled or limit == 0:
+        return []
+    by_key = {(e.get("dataset"), e.get("id")): e for e in examples}
+    base_by_key = {(e.get("dataset"), e.get("id")): e for e in base_examples}
+    sections = []
+    for name, paired in sorted(report.baseline.metrics.items()):
+        if not paired.broken_ids:
+            continue
+        wanted = set(paired.broken_ids[:limit])
+        rows = []
+        for key, example in by_key.items():
+            if key[1] in wanted and len(rows) < limit:
+                base = base_by_key.get(key, {})
+                rows.append({**example, "base_output": base.get("output", "")})
+        sections.append({"metric": name, "count": paired.broken, "examples": rows})
+    return sections
+
+
+def render_markdown(
+    report: MetricsReport,
+    examples: Sequence[dict[str, Any]],
+    worst: int = 5,
+    base_examples: Sequence[dict[str, Any]] = (),
+) -> str:
     from securecli_eval.metrics import METRICS
 
     failing_gates = [g for g in report.gates if not g.passed]
@@ -100,6 +130,7 @@ def render_markdown(report: MetricsReport, examples: Sequence[dict[str, Any]], w
             metrics=METRICS,
             failing=sections,
             worst=worst,
+            broken=broken_sections(report, examples, base_examples, worst),
             adversarial_failures=[
                 e for e in examples if e.get("outcomes", {}).get("adversarial_pass") is False
             ][:20],

@@ -11,7 +11,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from securecli_eval.baseline import BaselineReport
+from securecli_eval.drift import DriftReport
 from securecli_eval.gates import GateResult
+from securecli_eval.general import GeneralReport
 from securecli_eval.metrics import MetricValue
 
 SCHEMA_VERSION = "1.0"
@@ -57,6 +60,7 @@ class RunRecord(_Model):
     generated_now: int = Field(
         0, description="outputs generated in this run (0 when all came from the cache)"
     )
+    generated_base_now: int = Field(0, description="base-model outputs generated in this run (baseline)")
     results_dir: str
 
 
@@ -81,4 +85,9 @@ class MetricsReport(_Model):
     gates: list[GateResult]
     metrics: dict[str, MetricValue]
     adversarial_categories: dict[str, MetricValue] = {}
+    baseline: BaselineReport | None = Field(None, description="the paired comparison with the base model")
+    drift: DriftReport | None = Field(None, description="the comparison with --compare-to (null without it)")
+    general: GeneralReport | None = Field(
+        None, description="lm-eval general capability (null when no general gate is configured)"
+    )
     run: RunRecord

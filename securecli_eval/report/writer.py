@@ -29,7 +29,8 @@ from securecli_eval.report.schema import (
     RunRecord,
 )
 
-PACKAGES = ("torch", "transformers", "peft", "datasets", "tokenizers", "pytest", "pydantic")
+BASE_EXAMPLES = "base_examples.jsonl"
+PACKAGES = ("torch", "transformers", "peft", "datasets", "tokenizers", "pytest", "pydantic", "lm-eval")
 
 
 def package_versions() -> dict[str, str]:
@@ -117,12 +118,16 @@ def build_report(
         gates=list(gates),
         metrics=evaluation.metrics,
         adversarial_categories=evaluation.categories,
+        baseline=evaluation.baseline,
+        drift=evaluation.drift,
+        general=evaluation.general,
         run=RunRecord(
             started_at=started_at,
             finished_at=utc_now(),
             duration_s=round(finished - started, 3),
             timings=evaluation.timings,
             generated_now=evaluation.generated,
+            generated_base_now=evaluation.generated_base,
             results_dir=str(options.results_dir),
         ),
     )
@@ -141,26 +146,40 @@ def _atomic_write(path: Path, text: str) -> None:
 
 
 def write_results(report: MetricsReport, evaluation: Evaluation, results_dir: Path, worst: int) -> list[Path]:
-    """Write metrics.json, examples.jsonl and report.md; return their paths."""
+    """Write metrics.json, examples.jsonl (base_examples.jsonl with the baseline) and report.md."""
     examples = [r.model_dump(mode="json") for r in evaluation.results]
+    base_examples = [r.model_dump(mode="json") for r in evaluation.base_results or []]
     metrics_path = results_dir / "metrics.json"
     examples_path = results_dir / "examples.jsonl"
+    base_path = results_dir / BASE_EXAMPLES
     report_path = results_dir / "report.md"
     _atomic_write(metrics_path, json.dumps(report.model_dump(mode="json"), indent=2, sort_keys=True) + "\n")
-    _atomic_write(
-        examples_path, "".join(json.dumps(e, sort_keys=True, ensure_ascii=False) + "\n" for e in examples)
-    )
-    _atomic_write(report_path, render_markdown(report, examples, worst))
-    return [metrics_path, examples_path, report_path]
+    _atomic_write(examples_path, _jsonl(examples))
+    written = [metrics_path, examples_path]
+    if base_examples:
+        _atomic_write(base_path, _jsonl(base_examples))
+        written.append(base_path)
+    else:
+        base_path.unlink(missing_ok=True)  # never leave a stale baseline beside new results
+    _atomic_write(report_path, render_markdown(report, examples, worst, base_examples))
+    return [*written, report_path]
+
+
+def _jsonl(rows: Sequence[dict]) -> str:
+    return "".join(json.dumps(e, sort_keys=True, ensure_ascii=False) + "\n" for e in rows)
+
+
+def _read_jsonl(path: Path) -> list[dict]:
+    if not path.is_file():
+        return []
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
 def rerender(results_dir: Path, worst: int = 5) -> Path:
     """Render report.md again from metrics.json and examples.jsonl in ``results_dir``."""
     report = MetricsReport.model_validate_json((results_dir / "metrics.json").read_text(encoding="utf-8"))
-    examples_file = results_dir / "examples.jsonl"
-    examples = [
-        json.loads(line) for line in examples_file.read_text(encoding="utf-8").splitlines() if line.strip()
-    ]
+    examples = _read_jsonl(results_dir / "examples.jsonl")
+    base_examples = _read_jsonl(results_dir / BASE_EXAMPLES)
     path = results_dir / "report.md"
-    _atomic_write(path, render_markdown(report, examples, worst))
+    _atomic_write(path, render_markdown(report, examples, worst, base_examples))
     return path
