@@ -1,8 +1,10 @@
-"""`securecli-eval demo`: the whole product on a tiny local model, in about a minute on a CPU.
+"""`securecli-eval demo`: the whole product on a tiny local model, in a few minutes on a CPU.
 
-Builds a tiny Qwen2 base model and a LoRA adapter locally (no hub), runs the regression
-suite against it exactly as a user would (`pytest regression/ --adapter ...`), writes the
-HTML report beside metrics.json and report.md, and prints report.md.
+Builds a tiny Qwen2 base model locally (no hub), trains a LoRA adapter for it with real
+Axolotl through the training wrapper (`configs/tiny-cpu.yaml`; or with a few peft steps when
+Axolotl is not installed), runs the regression suite against it exactly as a user would
+(`pytest regression/ --adapter ...`), writes the HTML report beside metrics.json and
+report.md, and prints report.md.
 """
 
 from __future__ import annotations
@@ -32,7 +34,20 @@ def register(subparsers) -> None:
         default=None,
         help="gate this adapter instead of building one (e.g. one trained with configs/tiny-cpu.yaml)",
     )
-    parser.add_argument("--train-steps", type=int, default=150, help="steps of fitting for the demo adapter")
+    parser.add_argument(
+        "--trainer",
+        choices=["axolotl", "peft"],
+        default=None,
+        help="how to make the demo adapter (default: axolotl when installed, else peft)",
+    )
+    parser.add_argument(
+        "--train-config",
+        type=Path,
+        default=Path("configs/tiny-cpu.yaml"),
+        help="Axolotl config for --trainer axolotl",
+    )
+    parser.add_argument("--retrain", action="store_true", help="train again even if the adapter exists")
+    parser.add_argument("--train-steps", type=int, default=150, help="steps of fitting for --trainer peft")
     parser.set_defaults(func=run)
 
 
@@ -45,23 +60,54 @@ def _train_pairs(limit: int = 2000) -> list[tuple[str, str]]:
     return [(r["instruction"], r["command"]) for r in rows]
 
 
+def _axolotl_installed() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("axolotl") is not None
+
+
+def _make_adapter(args: argparse.Namespace, workdir: Path) -> Path:
+    """Train (or reuse) the demo adapter; return its folder."""
+    trainer = args.trainer or ("axolotl" if _axolotl_installed() else "peft")
+    if trainer == "axolotl":
+        import yaml
+
+        if not args.train_config.is_file():
+            raise SecureCliError(
+                f"--train-config {args.train_config}: not found; run the demo from the project root"
+            )
+        adapter = Path(yaml.safe_load(args.train_config.read_text(encoding="utf-8"))["output_dir"])
+        if args.retrain or not (adapter / "adapter_config.json").is_file():
+            print(
+                f"training with Axolotl (python -m train {args.train_config} --build-tiny-base)",
+                flush=True,
+            )
+            code = subprocess.run(
+                [sys.executable, "-m", "train", str(args.train_config), "--build-tiny-base"]
+            ).returncode
+            if code != 0:
+                raise SecureCliError(f"training failed (exit code {code}); see the output above")
+        return adapter
+    from securecli_eval.testing import build_tiny_adapter, build_tiny_base
+
+    base, adapter = workdir / "tiny-base", workdir / "tiny-adapter"
+    if not (base / "config.json").is_file():
+        print(f"building tiny base model in {base}", flush=True)
+        build_tiny_base(base)
+    if args.retrain or not (adapter / "adapter_config.json").is_file():
+        print(f"fitting a tiny LoRA adapter with peft ({args.train_steps} steps) in {adapter}", flush=True)
+        build_tiny_adapter(base, adapter, train_pairs=_train_pairs(), train_steps=args.train_steps)
+    return adapter
+
+
 def run(args: argparse.Namespace) -> int:
     if not args.regression.is_dir():
         raise SecureCliError(
             f"--regression {args.regression}: no such folder; run the demo from the project root"
         )
     workdir: Path = args.workdir
-    base, adapter = workdir / "tiny-base", args.adapter or workdir / "tiny-adapter"
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    if args.adapter is None:
-        from securecli_eval.testing import build_tiny_adapter, build_tiny_base
-
-        if not (base / "config.json").is_file():
-            print(f"building tiny base model in {base}", flush=True)
-            build_tiny_base(base)
-        if not (adapter / "adapter_config.json").is_file():
-            print(f"fitting a tiny LoRA adapter ({args.train_steps} steps) in {adapter}", flush=True)
-            build_tiny_adapter(base, adapter, train_pairs=_train_pairs(), train_steps=args.train_steps)
+    adapter = args.adapter or _make_adapter(args, workdir)
     results = workdir / "results"
     command = [
         sys.executable,

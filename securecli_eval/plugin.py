@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from securecli_eval.evaluation import Evaluation, Prepared, RunOptions
     from securecli_eval.gates import Gate, GateResult
     from securecli_eval.report.schema import MetricsReport
+    from securecli_eval.tracking import TrackingSettings
 
 GATE_FIXTURES = {"gate", "evaluation"}
 
@@ -43,6 +44,7 @@ class RunState:
     written: list[Path] = field(default_factory=list)
     write_error: str | None = None
     evaluation_error: str | None = None
+    tracking: TrackingSettings | None = None
 
 
 STATE = pytest.StashKey[RunState]()
@@ -125,6 +127,19 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="previous release's metrics.json: adds the drift gates of the config's drift: section",
     )
     group.addoption(
+        "--wandb-project",
+        dest="securecli_wandb_project",
+        metavar="NAME",
+        default=None,
+        help="W&B project to log to (default: WANDB_PROJECT, else securecli-eval, when wandb is installed)",
+    )
+    group.addoption(
+        "--wandb-run-name", dest="securecli_wandb_run_name", metavar="NAME", default=None, help="W&B run name"
+    )
+    group.addoption(
+        "--no-wandb", dest="securecli_wandb", action="store_false", default=True, help="do not log to W&B"
+    )
+    group.addoption(
         "--no-progress",
         dest="securecli_progress",
         action="store_false",
@@ -160,11 +175,12 @@ def pytest_configure(config: pytest.Config) -> None:
     started_at, started = utc_now(), time.perf_counter()
     try:
         _check_results_dir(options.results_dir)
+        tracking = _tracking_settings(config)
         prepared = prepare(options)
     except SecureCliError as error:
         raise pytest.UsageError(f"securecli-eval: {error}") from None
     gates = configured_gates(prepared.config, options.compare_to is not None)
-    config.stash[STATE] = RunState(options, prepared, gates, started_at, started)
+    config.stash[STATE] = RunState(options, prepared, gates, started_at, started, tracking=tracking)
     if config.pluginmanager.hasplugin("html"):
         config.pluginmanager.register(HtmlSummary(config), "securecli_eval_html")
 
@@ -178,6 +194,16 @@ def gated_metrics(config: pytest.Config, dataset_kind: str) -> list[str]:
         return []
     metrics = [g.metric for g in state.gates if METRICS[g.metric].dataset_kind == dataset_kind]
     return list(dict.fromkeys(metrics))
+
+
+def _tracking_settings(config: pytest.Config) -> TrackingSettings | None:
+    """W&B settings when this run is tracked (--wandb-project, or wandb installed and no --no-wandb)."""
+    from securecli_eval.tracking import TrackingSettings, tracking_enabled
+
+    project = config.getoption("securecli_wandb_project")
+    if not tracking_enabled(project, no_wandb=not config.getoption("securecli_wandb")):
+        return None
+    return TrackingSettings(project=project, run_name=config.getoption("securecli_wandb_run_name"))
 
 
 def _check_results_dir(path: Path) -> None:
@@ -347,6 +373,26 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
         if reason.startswith("limited") or reason.startswith("no gate"):
             write.write_line(f"  NOTE     {reason}")
     write.write_line(f"  results: {', '.join(str(p) for p in state.written)}")
+    if state.tracking is not None:
+        _track(state, config, write)
+
+
+def _track(state: RunState, config: pytest.Config, write) -> None:
+    """Log to W&B here, not at session finish: pytest-html writes its report last, and it is logged too."""
+    from securecli_eval.tracking import log_evaluation
+
+    assert state.report is not None and state.evaluation is not None and state.tracking is not None
+    files = list(state.written)
+    html = config.getoption("htmlpath", default=None)
+    if html and Path(html).is_file():
+        files.append(Path(html))
+    examples = [r.model_dump(mode="json") for r in state.evaluation.results]
+    try:
+        result = log_evaluation(state.report, examples, files, state.tracking, state.options.adapter)
+    except SecureCliError as error:
+        write.write_line(f"  W&B: not tracked: {error}")
+        return
+    write.write_line(f"  W&B: {result.message}")
 
 
 class HtmlSummary:

@@ -42,8 +42,18 @@ def write_config(
     return path
 
 
-def run_gates(*args: str, cwd: Path = PROJECT) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "PYTHONWARNINGS": "ignore"}
+def run_gates(
+    *args: str, cwd: Path = PROJECT, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`pytest regression/ ARGS` in a subprocess, offline, with W&B disabled unless ``env`` says otherwise."""
+    env = {
+        **os.environ,
+        "HF_HUB_OFFLINE": "1",
+        "HF_DATASETS_OFFLINE": "1",
+        "PYTHONWARNINGS": "ignore",
+        "WANDB_MODE": "disabled",
+        **(env or {}),
+    }
     return subprocess.run(
         [
             sys.executable,
@@ -215,3 +225,26 @@ def test_deselected_gate_is_not_run(tmp_path, tiny_adapter):
     metrics = json.loads((tmp_path / "results" / "metrics.json").read_text())
     gate = next(g for g in metrics["gates"] if g["name"] == "exact_match_min")
     assert gate["outcome"] == "not run" and metrics["verdict"] == "NO-SHIP"
+
+
+def test_run_is_tracked_in_wandb_offline(tmp_path, tiny_adapter):
+    config = write_config(tmp_path / "eval.yaml", PERMISSIVE)
+    env = {"WANDB_MODE": "offline", "WANDB_DIR": str(tmp_path / "wandb")}
+    env.pop("WANDB_API_KEY", None)
+    proc = run_gates(
+        "--adapter",
+        str(tiny_adapter),
+        "--eval-config",
+        str(config),
+        "--limit",
+        "4",
+        "--results-dir",
+        str(tmp_path / "results"),
+        "--wandb-project",
+        "securecli-test",
+        env=env,
+    )
+    assert proc.returncode == 1, proc.stdout[-3000:]  # limited: never SHIP
+    line = next(line for line in proc.stdout.splitlines() if "W&B:" in line)
+    assert "offline" in line and "wandb sync" in line, line
+    assert list((tmp_path / "wandb").rglob("*.wandb"))
