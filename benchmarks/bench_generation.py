@@ -21,6 +21,9 @@ def main() -> None:
     parser.add_argument("--prompts", type=int, default=256)
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--max-new-tokens", type=int, default=32)
+    parser.add_argument(
+        "--threads", type=int, default=None, help="torch threads (default: torch's, as the suite)"
+    )
     args = parser.parse_args()
 
     import torch
@@ -30,7 +33,9 @@ def main() -> None:
     from securecli_eval.model import adapter_sha256, base_fingerprint, load_model, load_tokenizer
     from securecli_eval.testing import build_tiny_adapter, build_tiny_base
 
-    torch.set_num_threads(1)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    args.threads = torch.get_num_threads()
     work = Path(tempfile.mkdtemp(prefix="bench-generation-"))
     base = build_tiny_base(work / "base")
     adapter = build_tiny_adapter(base, work / "adapter")
@@ -73,7 +78,7 @@ def main() -> None:
 
     print(
         f"prompts: {args.prompts}, batch size: {args.batch_size}, max_new_tokens: {args.max_new_tokens}, "
-        "1 torch thread; batched and merged: best of 3"
+        f"{args.threads} torch thread(s); batched and merged: best of 3"
     )
     print(
         f"naive one-at-a-time loop: {t_naive:.2f} s; batched: {t_batched:.2f} s; "

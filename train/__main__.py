@@ -85,6 +85,7 @@ def _wandb_record(settings: tracking.WandbPlan, tail: Sequence[str]) -> dict | N
         "entity": settings.entity,
         "mode": settings.mode,
         "run_id": settings.run_id,
+        "group": f"train-{settings.run_id}" if settings.run_id else None,
         "url": url,
         "offline_dir": str(offline) if offline else None,
     }
@@ -104,7 +105,10 @@ def train(args: argparse.Namespace, extra: list[str]) -> int:
     workdir = Path(tempfile.mkdtemp(prefix="securecli-train-"))
     resolved_file = write_resolved(config, workdir)
     argv = runner.command(resolved_file, extra) if not failed or args.dry_run else []
-    env_extra = {"WANDB_RUN_ID": settings.run_id} if settings.enabled and settings.run_id else {}
+    env_extra = {}
+    if settings.enabled and settings.run_id:
+        # a known id and group, so the evaluation run of this adapter can join the same W&B group
+        env_extra = {"WANDB_RUN_ID": settings.run_id, "WANDB_RUN_GROUP": f"train-{settings.run_id}"}
     if args.dry_run:
         changes = ", ".join(f"{k}={v}" for k, v in config.changes.items()) or "none"
         print(f"resolved config: {resolved_file} (changed from {config.path}: {changes})")
