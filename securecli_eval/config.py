@@ -171,13 +171,13 @@ def _describe(error: dict[str, Any]) -> str:
     return f"key '{key}': {message} (got {error.get('input')!r})"
 
 
-def load_config(path: str | Path) -> tuple[EvalConfig, str]:
-    """Read and validate the YAML config; return it with the sha256 of the file's bytes."""
-    path = Path(path)
+def read_yaml_mapping(path: Path, what: str, hint: str) -> tuple[dict[str, Any], str]:
+    """A YAML file's top-level mapping and the sha256 of its bytes; ConfigError (file:line) otherwise.
+
+    ``what`` names the file in messages ("eval config"); ``hint`` says what to do when it is missing.
+    """
     if not path.is_file():
-        raise ConfigError(
-            f"{path}: eval config not found; pass --eval-config FILE or create config/eval_config.yaml"
-        )
+        raise ConfigError(f"{path}: {what} not found; {hint}")
     raw = path.read_bytes()
     try:
         data = yaml.safe_load(raw)
@@ -187,10 +187,19 @@ def load_config(path: str | Path) -> tuple[EvalConfig, str]:
         problem = getattr(error, "problem", None) or "invalid YAML"
         raise ConfigError(f"{where}: {problem}; fix the YAML syntax") from None
     if not isinstance(data, dict):
-        raise ConfigError(f"{path}: expected a mapping of config keys at the top level")
+        raise ConfigError(f"{path}: expected a mapping of {what} keys at the top level")
+    return data, hashlib.sha256(raw).hexdigest()
+
+
+def load_config(path: str | Path) -> tuple[EvalConfig, str]:
+    """Read and validate the YAML config; return it with the sha256 of the file's bytes."""
+    path = Path(path)
+    data, sha256 = read_yaml_mapping(
+        path, "eval config", "pass --eval-config FILE or create config/eval_config.yaml"
+    )
     try:
         config = EvalConfig.model_validate(data)
     except ValidationError as error:
         problems = "; ".join(_describe(e) for e in error.errors())
         raise ConfigError(f"{path}: {problems}") from None
-    return config, hashlib.sha256(raw).hexdigest()
+    return config, sha256

@@ -18,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from securecli_eval.config import read_yaml_mapping
 from securecli_eval.errors import ConfigError
 
 DEFAULT_SEED = 42
@@ -49,21 +50,7 @@ class TrainingConfig:
 
 def read_yaml(path: Path) -> tuple[dict[str, Any], str]:
     """The config mapping and the sha256 of the file's bytes; ConfigError for anything unreadable."""
-    if not path.is_file():
-        raise ConfigError(
-            f"{path}: training config not found; pass a YAML file such as configs/tiny-cpu.yaml"
-        )
-    raw = path.read_bytes()
-    try:
-        data = yaml.safe_load(raw)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}" if mark else str(path)
-        problem = getattr(error, "problem", None) or "invalid YAML"
-        raise ConfigError(f"{where}: {problem}; fix the YAML syntax") from None
-    if not isinstance(data, dict):
-        raise ConfigError(f"{path}: expected a mapping of Axolotl config keys at the top level")
-    return data, hashlib.sha256(raw).hexdigest()
+    return read_yaml_mapping(path, "training config", "pass a YAML file such as configs/tiny-cpu.yaml")
 
 
 def _looks_local(value: str) -> bool:

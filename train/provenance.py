@@ -12,13 +12,13 @@ import hashlib
 import json
 import os
 import platform
-import subprocess
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
+from securecli_eval import lineage
+from securecli_eval.lineage import git_state  # noqa: F401  (part of this module's interface)
 from securecli_eval.model import ADAPTER_WEIGHTS, adapter_sha256
 
 FILENAME = "provenance.json"
@@ -76,33 +76,8 @@ def dataset_record(role: str, entry: dict[str, Any], local: Path | None) -> dict
     return record
 
 
-def git_state(folder: Path) -> dict[str, Any]:
-    """Commit and dirty flag of the repository holding ``folder``; nulls outside a git checkout."""
-
-    def git(*args: str) -> str | None:
-        try:
-            done = subprocess.run(
-                ["git", "-C", str(folder), *args], capture_output=True, text=True, timeout=30, check=True
-            )
-        except (OSError, subprocess.SubprocessError):
-            return None
-        return done.stdout.strip()
-
-    commit = git("rev-parse", "HEAD")
-    if commit is None:
-        return {"commit": None, "dirty": None}
-    status = git("status", "--porcelain", "--untracked-files=no")
-    return {"commit": commit, "dirty": bool(status) if status is not None else None}
-
-
 def package_versions() -> dict[str, str | None]:
-    found: dict[str, str | None] = {}
-    for name in PACKAGES:
-        try:
-            found[name] = version(name)
-        except PackageNotFoundError:
-            found[name] = None
-    return found
+    return lineage.package_versions(PACKAGES)
 
 
 def hardware() -> dict[str, Any]:

@@ -9,14 +9,12 @@ from __future__ import annotations
 import json
 import os
 import platform
-import subprocess
 import tempfile
 from collections.abc import Sequence
 from datetime import datetime, timezone
-from importlib import metadata
 from pathlib import Path
 
-from securecli_eval import __version__
+from securecli_eval import __version__, lineage
 from securecli_eval.evaluation import Evaluation
 from securecli_eval.gates import GateResult, decide
 from securecli_eval.report.render import render_markdown
@@ -35,39 +33,8 @@ PACKAGES = ("torch", "transformers", "peft", "datasets", "tokenizers", "pytest",
 
 def package_versions() -> dict[str, str]:
     versions = {"python": platform.python_version()}
-    for name in PACKAGES:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            continue
+    versions.update({k: v for k, v in lineage.package_versions(PACKAGES).items() if v is not None})
     return versions
-
-
-def git_state(directory: Path) -> dict[str, object]:
-    """Commit and dirty flag of the repository holding ``directory`` (empty outside a repository)."""
-    try:
-        commit = subprocess.run(
-            ["git", "rev-parse", "HEAD"],
-            cwd=directory,
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=True,
-        ).stdout.strip()
-        dirty = (
-            subprocess.run(
-                ["git", "status", "--porcelain", "--untracked-files=no"],
-                cwd=directory,
-                capture_output=True,
-                text=True,
-                timeout=10,
-                check=True,
-            ).stdout.strip()
-            != ""
-        )
-    except (OSError, subprocess.SubprocessError):
-        return {}
-    return {"commit": commit, "dirty": dirty}
 
 
 def utc_now() -> str:
@@ -113,7 +80,7 @@ def build_report(
             for s in config.datasets
         ],
         packages=package_versions(),
-        git=git_state(Path.cwd()),
+        git=lineage.git_state(Path.cwd()),
         sandbox=evaluation.sandbox,
         gates=list(gates),
         metrics=evaluation.metrics,
