@@ -8,8 +8,9 @@ library (``load_dataset("json", ...)``), which is what users' own pipelines use.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
@@ -34,22 +35,31 @@ class Example(BaseModel):
     executable: bool | None = None
 
 
+def json_objects(lines: Iterable[str], source: str) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(line number, object) for each non-blank JSON line; DataError naming ``source:line`` otherwise.
+
+    The one JSONL reader of the package: eval datasets, corpus files and `equiv` input all use it.
+    """
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            value = json.loads(line)
+        except json.JSONDecodeError as error:
+            raise DataError(
+                f"{source}:{number}: invalid JSON ({error.msg}); fix or remove the line"
+            ) from None
+        if not isinstance(value, dict):
+            raise DataError(f"{source}:{number}: expected a JSON object, got {type(value).__name__}")
+        yield number, value
+
+
 def _check_lines(path: Path, spec: DatasetSpec) -> int:
     """Validate every line as a JSON object with the required fields; return the row count."""
     required = [spec.instruction_field] + ([spec.command_field] if spec.kind == "domain" else [])
     rows = 0
     with path.open("r", encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as error:
-                raise DataError(
-                    f"{path}:{number}: invalid JSON ({error.msg}); fix or remove the line"
-                ) from None
-            if not isinstance(row, dict):
-                raise DataError(f"{path}:{number}: expected a JSON object, got {type(row).__name__}")
+        for number, row in json_objects(handle, str(path)):
             for field in required:
                 value = row.get(field)
                 if not isinstance(value, str) or not value.strip():

@@ -31,7 +31,7 @@ def _write(path: Path, lines: list[object]) -> Path:
 
 def test_load_reports_file_and_line(tmp_path: Path) -> None:
     path = _write(tmp_path / "n.jsonl", [{"id": "a", "nl": "list files", "cmd": "ls"}, "{broken"])
-    with pytest.raises(DataError, match=r"n\.jsonl:2: not valid JSON"):
+    with pytest.raises(DataError, match=r"n\.jsonl:2: invalid JSON"):
         load_nl2bash(path)
     missing = _write(tmp_path / "m.jsonl", [{"id": "a", "nl": "list files"}])
     with pytest.raises(DataError, match=r"m\.jsonl:1: missing key 'cmd'"):

@@ -51,7 +51,7 @@ def test_verdicts_come_back_in_input_order_with_reasons():
 @pytest.mark.parametrize(
     ("line", "message"),
     [
-        ("not json", "stdin:1: not valid JSON"),
+        ("not json", "stdin:1: invalid JSON"),
         ('["a", "b"]', "stdin:1: expected a JSON object"),
         ('{"reference": "ls"}', "stdin:1: 'prediction' is missing"),
         ('{"reference": "ls", "prediction": "ls", "files": {"../x": ""}}', "stdin:1: fixture path"),

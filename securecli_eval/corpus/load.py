@@ -6,7 +6,6 @@ line is a silently wrong count in the data card.
 
 from __future__ import annotations
 
-import json
 import re
 import shlex
 from collections.abc import Iterator
@@ -14,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from securecli_eval.corpus.example import SOURCES, Example
+from securecli_eval.data import json_objects
 from securecli_eval.errors import DataError
 
 _ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
@@ -56,18 +56,7 @@ def read_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
     if not path.is_file():
         raise DataError(f"{path}: file not found; pass an existing JSONL file")
     with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                value = json.loads(line)
-            except json.JSONDecodeError as error:
-                raise DataError(
-                    f"{path}:{number}: not valid JSON ({error.msg}); fix or remove the line"
-                ) from None
-            if not isinstance(value, dict):
-                raise DataError(f"{path}:{number}: expected a JSON object, got {type(value).__name__}")
-            yield number, value
+        yield from json_objects(handle, str(path))
 
 
 def _field(value: dict[str, Any], key: str, where: str) -> Any:

@@ -29,21 +29,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def parse_pairs(lines: Iterable[str], source: str = "stdin") -> list:
     """Read JSON lines into pairs; a malformed line is a one-line DataError naming it."""
+    from securecli_eval.data import json_objects
     from securecli_eval.sandbox.equivalence import EquivalencePair
     from securecli_eval.sandbox.fixtures import validate_files
 
     pairs = []
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as error:
-            raise DataError(
-                f"{source}:{number}: not valid JSON ({error.msg}); expected one object per line"
-            ) from None
-        if not isinstance(record, dict):
-            raise DataError(f"{source}:{number}: expected a JSON object with 'reference' and 'prediction'")
+    for number, record in json_objects(lines, source):
         for key in ("reference", "prediction"):
             if not isinstance(record.get(key), str):
                 raise DataError(f"{source}:{number}: '{key}' is missing or not a string")
