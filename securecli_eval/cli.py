@@ -25,7 +25,11 @@ SUBCOMMANDS: dict[str, str] = {
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="securecli-eval", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="securecli-eval",
+        description="Release gates for natural-language-to-bash LoRA adapters; the gates themselves run as "
+        "`pytest regression/ --adapter PATH`.",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, module_name in SUBCOMMANDS.items():
         if only is not None and name != only:
