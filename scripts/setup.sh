@@ -22,9 +22,10 @@ if [ ! -x .venv/bin/python ]; then
   .venv/bin/pip install -q --upgrade pip
 fi
 stamp=".venv/.securecli-installed-${extras}"
-if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ scripts/constraints.txt -nt "$stamp" ]; then
   # torch first and pinned: this version's CPU build is on the machine's disk; a bare "torch" pulls CUDA
   .venv/bin/pip install -q "torch==2.13.0"
-  .venv/bin/pip install -q "torch==2.13.0" -e ".[${extras}]"
+  # the constraints pin every dependency to a set known to work together: no resolver backtracking
+  .venv/bin/pip install -q "torch==2.13.0" -c scripts/constraints.txt -e ".[${extras}]"
   touch "$stamp"
 fi
