@@ -219,7 +219,8 @@ def _check_results_dir(path: Path) -> None:
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    config.stash.__delitem__(STATE) if STATE in config.stash else None
+    if STATE in config.stash:
+        del config.stash[STATE]
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
