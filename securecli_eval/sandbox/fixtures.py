@@ -25,7 +25,8 @@ FIXED_MTIME = 1_704_067_200
 # a path ending in "/" is an (empty) directory; modes not listed are 0644 / 0755
 DEFAULT_FIXTURE: dict[str, str] = {
     "README.md": "# demo project\n\nA small tree for shell commands to work on.\n",
-    "notes.txt": "alpha\nbeta\ngamma\nalpha\ndelta\nbeta\nalpha\n",
+    # lines, words and case differ, so wc -l/-w and grep/grep -i near misses are told apart
+    "notes.txt": "alpha\nbeta\ngamma delta\nalpha\nDelta\nbeta\nalpha beta gamma\n",
     "numbers.txt": "10\n2\n33\n4\n2\n15\n",
     "empty.txt": "",
     "file with spaces.txt": "a name with spaces\nsecond line\n",
@@ -41,6 +42,7 @@ DEFAULT_FIXTURE: dict[str, str] = {
         "2024-01-01 10:00:00 INFO server started\n2024-01-01 10:00:05 WARN disk at 80%\n"
         "2024-01-01 10:01:00 ERROR connection refused\n2024-01-01 10:02:00 INFO request served\n"
         "2024-01-01 10:03:00 ERROR timeout talking to db\n"
+        "2024-01-01 10:04:00 INFO recovered from error, retrying\n"  # grep ERROR vs grep -i error differ
     ),
     "logs/old/app.log.1": "2023-12-31 23:59:00 INFO rotated\n2023-12-31 23:59:30 ERROR late failure\n",
     "logs/access.log": (
