@@ -12,6 +12,7 @@ calls both from a session fixture; nothing here knows about pytest.
 from __future__ import annotations
 
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -62,6 +63,11 @@ class Prepared:
     base_dir: Path
     examples: list[Example]
     previous: Previous | None = None
+
+    @property
+    def dataset_sizes(self) -> dict[str, int]:
+        """Examples evaluated per dataset name (after --limit)."""
+        return dict(Counter(example.dataset for example in self.examples))
 
     @property
     def baseline_enabled(self) -> bool:
@@ -237,9 +243,7 @@ def _add_drift(evaluation: Evaluation) -> None:
 
     prepared = evaluation.prepared
     assert prepared.previous is not None
-    counts: dict[str, int] = {}
-    for example in prepared.examples:
-        counts[example.dataset] = counts.get(example.dataset, 0) + 1
+    counts = prepared.dataset_sizes
     evaluation.drift = compare_releases(
         prepared.previous,
         {k: v for k, v in evaluation.metrics.items() if METRICS[k].dataset_kind in {"domain", "adversarial"}},

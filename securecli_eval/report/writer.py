@@ -48,9 +48,7 @@ def build_report(
     options, config, adapter = prepared.options, prepared.config, prepared.adapter
     limited = options.limit is not None
     verdict, reasons = decide(gates, limited)
-    counts: dict[str, int] = {}
-    for example in prepared.examples:
-        counts[example.dataset] = counts.get(example.dataset, 0) + 1
+    counts = prepared.dataset_sizes
     generation = config.generation.model_dump()
     return MetricsReport(
         tool={"name": "securecli-eval", "version": __version__},
