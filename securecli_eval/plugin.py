@@ -393,7 +393,7 @@ def _track(state: RunState, config: pytest.Config, write) -> None:
     except SecureCliError as error:
         write.write_line(f"  W&B: not tracked: {error}")
         return
-    write.write_line(f"  W&B: {result.message}")
+    write.write_line(f"  {result.message}")
 
 
 class HtmlSummary:
