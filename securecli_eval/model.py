@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,16 +41,30 @@ def adapter_files(adapter_dir: Path) -> list[Path]:
     )
 
 
-def adapter_sha256(adapter_dir: str | Path) -> str:
-    """sha256 over the adapter's files: each file's name and content, in sorted order."""
+def _files_digest(entries: Iterable[tuple[str, Iterable[bytes]]]) -> str:
+    """The adapter hash format: for each file in name order, its name, a NUL, its bytes, a NUL."""
     digest = hashlib.sha256()
-    for path in adapter_files(Path(adapter_dir)):
-        digest.update(path.name.encode() + b"\0")
-        with path.open("rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
+    for name, blocks in entries:
+        digest.update(name.encode() + b"\0")
+        for block in blocks:
+            digest.update(block)
         digest.update(b"\0")
     return digest.hexdigest()
+
+
+def _blocks(path: Path) -> Iterator[bytes]:
+    with path.open("rb") as handle:
+        yield from iter(lambda: handle.read(1 << 20), b"")
+
+
+def adapter_sha256(adapter_dir: str | Path) -> str:
+    """sha256 over the adapter's files: each file's name and content, in sorted order."""
+    return _files_digest((path.name, _blocks(path)) for path in adapter_files(Path(adapter_dir)))
+
+
+def contents_sha256(files: Iterable[tuple[str, bytes]]) -> str:
+    """``adapter_sha256`` of files already in memory as (name, content): what is sent is what is hashed."""
+    return _files_digest((name, (content,)) for name, content in sorted(files))
 
 
 @dataclass(frozen=True)

@@ -348,14 +348,14 @@ def render_card(
 
 def build_plan(request: PublishRequest, evidence: Evidence) -> PublishPlan:
     """Everything that will be uploaded, read into memory now, so what is sent is what was checked."""
-    from securecli_eval.model import adapter_files, adapter_sha256
+    from securecli_eval.model import adapter_files, contents_sha256
 
     report = evidence.report
     base_model = request.base_model or report.adapter.base_model_name_or_path or report.base_model.name
     tag = request.version or f"adapter-{evidence.adapter_sha256[:12]}"
     provenance = read_provenance(request.adapter)
     files = [UploadFile(p.name, p.read_bytes()) for p in adapter_files(request.adapter)]
-    if adapter_sha256(request.adapter) != evidence.adapter_sha256:
+    if contents_sha256((f.path_in_repo, f.content) for f in files) != evidence.adapter_sha256:
         raise PublishRefused(f"adapter {request.adapter} changed while publishing; rerun the suite")
     provenance_file = request.adapter / "provenance.json"
     if provenance_file.is_file():
