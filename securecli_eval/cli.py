@@ -17,6 +17,7 @@ from securecli_eval.errors import SecureCliError
 # subcommand name -> module that registers it (imported lazily so `--help` stays fast)
 SUBCOMMANDS: dict[str, str] = {
     "demo": "securecli_eval.demo",
+    "report": "securecli_eval.report.cli",
     "risk": "securecli_eval.shell.cli",
     "equiv": "securecli_eval.sandbox.cli",
     "data": "securecli_eval.corpus.cli",

@@ -151,6 +151,15 @@ def test_permissive_full_run_ships_and_writes_reports(tmp_path, tiny_adapter):
     report = (results / "report.md").read_text()
     assert report.startswith("# securecli-eval report: **SHIP**")
     assert "| exact_match_min | exact_match |" in report
+    # report.md is rendered from the written evidence alone, so rendering it again changes nothing
+    rendered = subprocess.run(
+        [sys.executable, "-m", "securecli_eval.cli", "report", "--results", str(results)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert rendered.returncode == 0, rendered.stderr
+    assert (results / "report.md").read_text() == report
     html = (results / "report.html").read_text()
     assert "securecli-eval verdict" in html and "exact_match_min" in html
     # a rerun with the unchanged adapter generates nothing

@@ -71,11 +71,6 @@ def _environment(html: bool) -> jinja2.Environment:
     return env
 
 
-def failures(examples: Sequence[dict[str, Any]], key: str, limit: int) -> list[dict[str, Any]]:
-    """The first ``limit`` examples (in file order) whose outcome ``key`` is false."""
-    return [e for e in examples if e.get("outcomes", {}).get(key) is False][:limit]
-
-
 def broken_sections(
     report: MetricsReport,
     examples: Sequence[dict[str, Any]],

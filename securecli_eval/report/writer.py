@@ -14,7 +14,11 @@ from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from securecli_eval import __version__, lineage
+from securecli_eval.data import json_objects
+from securecli_eval.errors import DataError
 from securecli_eval.evaluation import Evaluation
 from securecli_eval.gates import GateResult, decide
 from securecli_eval.report.render import render_markdown
@@ -137,12 +141,20 @@ def _jsonl(rows: Sequence[dict]) -> str:
 def _read_jsonl(path: Path) -> list[dict]:
     if not path.is_file():
         return []
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    with path.open(encoding="utf-8") as handle:
+        return [row for _, row in json_objects(handle, str(path))]
 
 
 def rerender(results_dir: Path, worst: int = 5) -> Path:
     """Render report.md again from metrics.json and examples.jsonl in ``results_dir``."""
-    report = MetricsReport.model_validate_json((results_dir / "metrics.json").read_text(encoding="utf-8"))
+    metrics = results_dir / "metrics.json"
+    if not metrics.is_file():
+        raise DataError(f"{metrics}: not found; pass the --results-dir of a regression run")
+    try:
+        report = MetricsReport.model_validate_json(metrics.read_text(encoding="utf-8"))
+    except ValidationError as error:
+        problems = error.error_count()
+        raise DataError(f"{metrics}: not a securecli-eval metrics.json ({problems} problems)") from None
     examples = _read_jsonl(results_dir / "examples.jsonl")
     base_examples = _read_jsonl(results_dir / BASE_EXAMPLES)
     path = results_dir / "report.md"
