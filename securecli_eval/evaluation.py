@@ -20,7 +20,7 @@ from securecli_eval.baseline import BaselineReport, compare, improvement_metrics
 from securecli_eval.config import EvalConfig, load_config
 from securecli_eval.data import Example, load_all
 from securecli_eval.drift import DriftReport, Previous, drift_metrics, load_previous
-from securecli_eval.errors import AdapterError, SecureCliError
+from securecli_eval.errors import SecureCliError
 from securecli_eval.general import GeneralReport
 from securecli_eval.generate import GenerationCache, HFBackend, cache_key, generate_cached, render_prompts
 from securecli_eval.judge import ExampleResult, add_functional, judge_example
@@ -132,9 +132,7 @@ def prepare(options: RunOptions) -> Prepared:
         except SecureCliError as error:
             problems.append(str(error))
     if problems:
-        raise (AdapterError if adapter is None and len(problems) == 1 else SecureCliError)(
-            "; ".join(problems)
-        )
+        raise SecureCliError("; ".join(problems))
     assert config is not None and config_sha is not None and adapter is not None
     assert base_name is not None and base_dir is not None
     return Prepared(options, config, config_sha, adapter, base_name, base_dir, examples, previous)
