@@ -28,9 +28,11 @@ def main() -> None:
 
     import torch
 
-    from securecli_eval.config import GenerationSettings
-    from securecli_eval.generate import GenerationCache, HFBackend, cache_key, generate_cached, render_prompts
-    from securecli_eval.model import adapter_sha256, base_fingerprint, load_model, load_tokenizer
+    from securecli_eval.generate.cache import GenerationCache, cache_key, generate_cached
+    from securecli_eval.generate.hf import HFBackend, load_model, load_tokenizer, render_prompts
+    from securecli_eval.inputs.adapter import adapter_sha256
+    from securecli_eval.inputs.base_model import base_fingerprint
+    from securecli_eval.inputs.config import GenerationSettings
     from securecli_eval.testing import build_tiny_adapter, build_tiny_base
 
     if args.threads:

@@ -21,7 +21,7 @@ SUBCOMMANDS: dict[str, str] = {
     "risk": "securecli_eval.shell.cli",
     "equiv": "securecli_eval.sandbox.cli",
     "data": "securecli_eval.corpus.cli",
-    "publish": "securecli_eval.publish",
+    "publish": "securecli_eval.release.cli",
 }
 
 

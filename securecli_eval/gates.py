@@ -5,40 +5,28 @@ threshold=0.7)``. A gate compares the metric's point estimate by default, or the
 upper end of its 95% interval (``gate_on``). Comparisons are gates of the same shape:
 ``exact_match_improvement_min: 0`` (not worse than the base model) under ``thresholds:``,
 and the ``drift:`` section's limits, which become ``<metric>_drop_max`` gates only when a
-previous release is given (``--compare-to``). The verdict is SHIP only when every configured
-gate ran as a test and passed: a gate that errored, was skipped or never ran is a NO-SHIP.
+previous release is given (``--compare-to``).
+
+The ``GateLedger`` keeps the books of one session: what each gate's check found, and how
+its test ended. The verdict is SHIP only when every configured gate ran as a test and passed:
+a gate that errored, was skipped or never ran is a NO-SHIP. The pytest plugin only feeds it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
-from pydantic import BaseModel, ConfigDict
-
-from securecli_eval.metrics import METRICS, MetricValue
+from securecli_eval.catalog import METRICS, parse_threshold_key
+from securecli_eval.records import GateOutcome, GateResult, MetricValue, Op
 
 if TYPE_CHECKING:
-    from securecli_eval.config import DriftSettings, EvalConfig
+    from securecli_eval.inputs.config import DriftSettings, EvalConfig
+    from securecli_eval.run import Evaluation
 
-Op = Literal[">=", "<="]
-Outcome = Literal["passed", "failed", "skipped", "error", "not run"]
-
-
-def parse_threshold_key(key: str) -> tuple[str, Op]:
-    """``exact_match_min`` -> (``exact_match``, ``>=``); raises ValueError naming unknown keys."""
-    for suffix, op in (("_min", ">="), ("_max", "<=")):
-        if key.endswith(suffix):
-            metric = key[: -len(suffix)]
-            if metric in METRICS:
-                return metric, op  # type: ignore[return-value]
-            break
-    else:
-        raise ValueError(f"threshold '{key}' must end in _min or _max")
-    raise ValueError(
-        f"threshold '{key}' names an unknown metric '{metric}'; known: {', '.join(sorted(METRICS))}"
-    )
+GateOn = Literal["point", "lower", "upper"]
+Verdict = Literal["SHIP", "NO-SHIP"]
 
 
 @dataclass(frozen=True)
@@ -47,7 +35,7 @@ class Gate:
     metric: str
     op: Op
     threshold: float
-    gate_on: Literal["point", "lower", "upper"] = "point"
+    gate_on: GateOn = "point"
 
     def observed(self, value: MetricValue) -> float | None:
         """The number compared with the threshold: the point estimate or an interval bound."""
@@ -60,44 +48,26 @@ class Gate:
     def evaluate(self, value: MetricValue | None) -> GateResult:
         observed = self.observed(value) if value is not None else None
         if observed is None:
-            return GateResult.from_gate(
-                self, value, observed, False, f"{self.metric} has no value (nothing decided)"
-            )
+            return self._result(value, observed, False, f"{self.metric} has no value (nothing decided)")
         passed = observed >= self.threshold if self.op == ">=" else observed <= self.threshold
         shown = f"{self.gate_on} " if self.gate_on != "point" else ""
         verb = "meets" if passed else "violates"
         message = f"{self.metric} {shown}{observed:.4g} {verb} {self.op} {self.threshold:g}"
-        return GateResult.from_gate(self, value, observed, passed, message)
+        return self._result(value, observed, passed, message)
 
+    def not_passed(self, outcome: GateOutcome, message: str) -> GateResult:
+        """The record of a gate whose test did not get to compare (skipped, errored, never ran)."""
+        return self._result(None, None, False, message).model_copy(update={"outcome": outcome})
 
-class GateResult(BaseModel):
-    """One gate in metrics.json. ``passed`` is true only when the gate's test ran and passed."""
-
-    model_config = ConfigDict(frozen=True)
-
-    name: str
-    metric: str
-    op: Op
-    threshold: float
-    gate_on: str
-    value: float | None
-    compared: float | None
-    ci_low: float | None = None
-    ci_high: float | None = None
-    passed: bool
-    outcome: Outcome
-    message: str
-
-    @classmethod
-    def from_gate(
-        cls, gate: Gate, value: MetricValue | None, observed: float | None, passed: bool, message: str
-    ):
-        return cls(
-            name=gate.name,
-            metric=gate.metric,
-            op=gate.op,
-            threshold=gate.threshold,
-            gate_on=gate.gate_on,
+    def _result(
+        self, value: MetricValue | None, observed: float | None, passed: bool, message: str
+    ) -> GateResult:
+        return GateResult(
+            name=self.name,
+            metric=self.metric,
+            op=self.op,
+            threshold=self.threshold,
+            gate_on=self.gate_on,
             value=value.value if value else None,
             compared=observed,
             ci_low=value.ci_low if value else None,
@@ -107,23 +77,8 @@ class GateResult(BaseModel):
             message=message,
         )
 
-    @classmethod
-    def not_passed(cls, gate: Gate, outcome: Outcome, message: str) -> GateResult:
-        return cls(
-            name=gate.name,
-            metric=gate.metric,
-            op=gate.op,
-            threshold=gate.threshold,
-            gate_on=gate.gate_on,
-            value=None,
-            compared=None,
-            passed=False,
-            outcome=outcome,
-            message=message,
-        )
 
-
-def gates_from_thresholds(thresholds: Mapping[str, float], gate_mode) -> list[Gate]:
+def gates_from_thresholds(thresholds: Mapping[str, float], gate_mode: Callable[[str], GateOn]) -> list[Gate]:
     """Every ``<metric>_min|_max`` threshold as a Gate, in the config's order."""
     gates = []
     for key, threshold in thresholds.items():
@@ -140,13 +95,7 @@ def drift_gates(drift: DriftSettings) -> list[Gate]:
     ]
     if drift.safety_regressions_max is not None:
         gates.append(
-            Gate(
-                "safety_regressions_max",
-                "safety_regressions",
-                "<=",
-                float(drift.safety_regressions_max),
-                "point",
-            )
+            Gate("safety_regressions_max", "safety_regressions", "<=", float(drift.safety_regressions_max))
         )
     if drift.category_drop_max is not None:
         gates.append(
@@ -167,7 +116,7 @@ def configured_gates(config: EvalConfig, compare_to: bool) -> list[Gate]:
     return gates + drift_gates(config.drift) if compare_to else gates
 
 
-def decide(results: Iterable[GateResult], limited: bool) -> tuple[Literal["SHIP", "NO-SHIP"], list[str]]:
+def decide(results: Iterable[GateResult], limited: bool) -> tuple[Verdict, list[str]]:
     """SHIP only when there is at least one gate, every gate passed, and the run was not limited."""
     results = list(results)
     reasons = [
@@ -178,3 +127,112 @@ def decide(results: Iterable[GateResult], limited: bool) -> tuple[Literal["SHIP"
     if limited:
         reasons.append("limited run (--limit): a partial evaluation can never ship")
     return ("SHIP" if not reasons else "NO-SHIP"), reasons
+
+
+@dataclass
+class GateLedger:
+    """The books of one session: each gate's check, and the outcome of the test that ran it."""
+
+    gates: tuple[Gate, ...]
+    checked: dict[str, GateResult] = field(default_factory=dict)  # gate name -> what its check found
+    gates_of_test: dict[str, list[str]] = field(default_factory=dict)  # test id -> gates it checked
+    test_outcome: dict[str, GateOutcome] = field(default_factory=dict)  # gate name -> its test's outcome
+
+    def gates_for(self, metric: str) -> list[Gate]:
+        return [gate for gate in self.gates if gate.metric == metric]
+
+    def metrics_from(self, source: str) -> list[str]:
+        """Gated metrics computed from ``source`` (``baseline``, ``drift``), once each, in gate order."""
+        return list(dict.fromkeys(g.metric for g in self.gates if METRICS[g.metric].source == source))
+
+    def check(self, test: str, metric: str, value: MetricValue | None, missing: str) -> list[GateResult]:
+        """Compare ``metric``'s gates with ``value`` for ``test``; without a value they are skipped."""
+        gates = self.gates_for(metric)
+        self.gates_of_test.setdefault(test, []).extend(g.name for g in gates)
+        results = [
+            g.evaluate(value) if value is not None else g.not_passed("skipped", missing) for g in gates
+        ]
+        for result in results:
+            self.checked[result.name] = result
+        return results
+
+    def record_test(self, test: str, outcome: GateOutcome) -> None:
+        """How a test phase that checked gates ended: the first outcome that is not a pass is kept.
+
+        A gate whose call passed but whose teardown errored did not pass.
+        """
+        for name in self.gates_of_test.get(test, ()):
+            if self.test_outcome.get(name, "passed") == "passed":
+                self.test_outcome[name] = outcome
+
+    def checks(self, test: str) -> bool:
+        return test in self.gates_of_test
+
+    def final(self) -> list[GateResult]:
+        """Each configured gate with the outcome of its test; a gate that never ran is 'not run'."""
+        results = []
+        for gate in self.gates:
+            checked = self.checked.get(gate.name)
+            outcome = self.test_outcome.get(gate.name)
+            if checked is None:
+                results.append(gate.not_passed("not run", "no gate test checked this metric"))
+            elif outcome != "passed" or not checked.passed:
+                final = outcome if outcome in {"failed", "skipped", "error"} else checked.outcome
+                results.append(checked.model_copy(update={"passed": False, "outcome": final}))
+            else:
+                results.append(checked)
+        return results
+
+    def verdict(self, limited: bool) -> tuple[Verdict, list[str]]:
+        return decide(self.final(), limited)
+
+
+def explain(failed: Iterable[GateResult], value: MetricValue, examples: list[str]) -> str:
+    """A failing gate test's message: each failed gate with the interval, then the examples against it."""
+    lines = [
+        f"{r.name}: {r.message} (n={value.n}, 95% CI [{value.ci_low}, {value.ci_high}])"
+        if value.ci_low is not None
+        else f"{r.name}: {r.message}"
+        for r in failed
+    ]
+    return "\n".join(lines + examples)
+
+
+def failing_examples(evaluation: Evaluation, metric: str, limit: int) -> list[str]:
+    """Up to ``limit`` one-line descriptions of examples that count against ``metric``."""
+    definition = METRICS.get(metric)
+    if definition is None or limit == 0:
+        return []
+    if definition.failing_ids is not None:
+        ids = _failing_ids(evaluation, definition.failing_ids, definition.derived_from)[:limit]
+        return [f"{_FAILING_IDS_TITLE[definition.failing_ids]}: {', '.join(ids)}"] if ids else []
+    if definition.outcome is None:
+        return []
+    lines = []
+    for result in evaluation.results:
+        outcome = result.outcomes.get(definition.outcome)
+        if definition.is_good(outcome) is False:
+            reference = f" | reference: {result.reference!r}" if result.reference is not None else ""
+            lines.append(
+                f"  - {result.id}: {result.instruction[:80]!r}{reference} | output: {result.output[:100]!r}"
+            )
+            if len(lines) == limit:
+                break
+    return ([f"worst examples ({len(lines)} shown):"] + lines) if lines else []
+
+
+_FAILING_IDS_TITLE = {
+    "broken": "examples the adapter broke (base good, adapter bad)",
+    "newly_failing": "newly failing since the previous release",
+    "safety_regressions": "safety regressions since the previous release",
+}
+
+
+def _failing_ids(evaluation: Evaluation, where: str, source: str | None) -> list[str]:
+    if where == "broken" and evaluation.baseline and source in evaluation.baseline.metrics:
+        return evaluation.baseline.metrics[source].broken_ids
+    if where == "newly_failing" and evaluation.drift and source:
+        return evaluation.drift.newly_failing.get(source, [])
+    if where == "safety_regressions" and evaluation.drift:
+        return evaluation.drift.safety_regressions or []
+    return []

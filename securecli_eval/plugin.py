@@ -2,8 +2,9 @@
 
 Registered through the ``pytest11`` entry point, so ``pytest regression/ --adapter PATH`` works
 in any project that installs securecli-eval. It stays inert unless ``--adapter`` is given.
-Heavy imports (torch, transformers, peft) happen inside the fixtures, so ``pytest --help``
-stays fast. The verdict is decided from gate test outcomes only.
+Hooks and option parsing only: the run is ``run.py``, the books and the verdict are
+``gates.GateLedger``, the files are ``report/writer.py``. Heavy imports (torch, transformers,
+peft) happen inside the fixtures, so ``pytest --help`` stays fast.
 """
 
 from __future__ import annotations
@@ -19,10 +20,10 @@ import pytest
 from securecli_eval.errors import SecureCliError
 
 if TYPE_CHECKING:
-    from securecli_eval.evaluation import Evaluation, Prepared, RunOptions
-    from securecli_eval.gates import Gate, GateResult
-    from securecli_eval.report.schema import MetricsReport
-    from securecli_eval.tracking import TrackingSettings
+    from securecli_eval.gates import GateLedger
+    from securecli_eval.records import MetricsReport
+    from securecli_eval.release.tracking import TrackingSettings
+    from securecli_eval.run import Evaluation, Prepared, RunOptions
 
 GATE_FIXTURES = {"gate", "evaluation"}
 
@@ -33,18 +34,16 @@ class RunState:
 
     options: RunOptions
     prepared: Prepared
-    gates: list[Gate]
+    ledger: GateLedger
     started_at: str
     started: float
     evaluation: Evaluation | None = None
-    recorded: dict[str, GateResult] = field(default_factory=dict)
-    gates_of_node: dict[str, list[str]] = field(default_factory=dict)
-    outcome_of_gate: dict[str, str] = field(default_factory=dict)
     report: MetricsReport | None = None
     written: list[Path] = field(default_factory=list)
     write_error: str | None = None
     evaluation_error: str | None = None
     tracking: TrackingSettings | None = None
+    tracked: str | None = None  # the one line saying where W&B logged the run
 
 
 STATE = pytest.StashKey[RunState]()
@@ -153,10 +152,11 @@ def pytest_configure(config: pytest.Config) -> None:
     adapter = config.getoption("securecli_adapter", default=None)
     if adapter is None:
         return
-    from securecli_eval.evaluation import RunOptions, prepare
-    from securecli_eval.gates import configured_gates
+    from securecli_eval.gates import GateLedger, configured_gates
     from securecli_eval.report.writer import utc_now
+    from securecli_eval.run import RunOptions, prepare
 
+    compare_to = config.getoption("securecli_compare_to")
     options = RunOptions(
         adapter=Path(adapter),
         eval_config=Path(config.getoption("securecli_eval_config")),
@@ -166,11 +166,7 @@ def pytest_configure(config: pytest.Config) -> None:
         device=config.getoption("securecli_device"),
         progress=config.getoption("securecli_progress"),
         baseline=config.getoption("securecli_baseline"),
-        compare_to=(
-            Path(config.getoption("securecli_compare_to"))
-            if config.getoption("securecli_compare_to")
-            else None
-        ),
+        compare_to=Path(compare_to) if compare_to else None,
     )
     started_at, started = utc_now(), time.perf_counter()
     try:
@@ -179,26 +175,21 @@ def pytest_configure(config: pytest.Config) -> None:
         prepared = prepare(options)
     except SecureCliError as error:
         raise pytest.UsageError(f"securecli-eval: {error}") from None
-    gates = configured_gates(prepared.config, options.compare_to is not None)
-    config.stash[STATE] = RunState(options, prepared, gates, started_at, started, tracking=tracking)
+    ledger = GateLedger(tuple(configured_gates(prepared.config, options.compare_to is not None)))
+    config.stash[STATE] = RunState(options, prepared, ledger, started_at, started, tracking=tracking)
     if config.pluginmanager.hasplugin("html"):
         config.pluginmanager.register(HtmlSummary(config), "securecli_eval_html")
 
 
-def gated_metrics(config: pytest.Config, dataset_kind: str) -> list[str]:
-    """Metrics of one kind (``baseline``, ``drift``) that have a configured gate: parametrizes gate tests."""
-    from securecli_eval.metrics import METRICS
-
+def gated_metrics(config: pytest.Config, source: str) -> list[str]:
+    """Gated metrics computed from ``source`` (``baseline``, ``drift``): parametrizes gate tests."""
     state = config.stash.get(STATE, None)
-    if state is None:
-        return []
-    metrics = [g.metric for g in state.gates if METRICS[g.metric].dataset_kind == dataset_kind]
-    return list(dict.fromkeys(metrics))
+    return [] if state is None else state.ledger.metrics_from(source)
 
 
 def _tracking_settings(config: pytest.Config) -> TrackingSettings | None:
     """W&B settings when this run is tracked (--wandb-project, or wandb installed and no --no-wandb)."""
-    from securecli_eval.tracking import TrackingSettings, tracking_enabled
+    from securecli_eval.release.tracking import TrackingSettings, tracking_enabled
 
     project = config.getoption("securecli_wandb_project")
     if not tracking_enabled(project, no_wandb=not config.getoption("securecli_wandb")):
@@ -241,7 +232,7 @@ def evaluation(request: pytest.FixtureRequest) -> Evaluation:
     if state is None:
         raise pytest.UsageError("securecli-eval: --adapter PATH is required to run the regression gates")
     if state.evaluation is None:
-        from securecli_eval.evaluation import evaluate
+        from securecli_eval.run import evaluate
 
         try:
             state.evaluation = evaluate(state.prepared)
@@ -252,42 +243,28 @@ def evaluation(request: pytest.FixtureRequest) -> Evaluation:
 
 
 class GateCheck:
-    """Called by a gate test with a metric name: evaluates that metric's configured gates."""
+    """Called by a gate test with a metric name: checks that metric's configured gates."""
 
-    def __init__(self, state: RunState, evaluation: Evaluation, nodeid: str):
-        self.state, self.evaluation, self.nodeid = state, evaluation, nodeid
+    def __init__(self, state: RunState, evaluation: Evaluation, test: str):
+        self.state, self.evaluation, self.test = state, evaluation, test
 
     def __call__(self, metric: str) -> None:
-        from securecli_eval.evaluation import unavailable_reason
-        from securecli_eval.gates import GateResult
+        from securecli_eval.gates import explain, failing_examples
 
-        gates = [g for g in self.state.gates if g.metric == metric]
-        if not gates:
+        ledger = self.state.ledger
+        if not ledger.gates_for(metric):
             pytest.skip(
                 f"no threshold for {metric} in the eval config ({metric}_min / {metric}_max): not a gate"
             )
-        self.state.gates_of_node.setdefault(self.nodeid, []).extend(g.name for g in gates)
         value = self.evaluation.metrics.get(metric)
+        missing = self.evaluation.unavailable_reason(metric) if value is None else ""
+        results = ledger.check(self.test, metric, value, missing)
         if value is None:
-            reason = unavailable_reason(self.evaluation, metric)
-            for gate in gates:
-                self.state.recorded[gate.name] = GateResult.not_passed(gate, "skipped", reason)
-            pytest.skip(reason)
-        results = [gate.evaluate(value) for gate in gates]
-        for result in results:
-            self.state.recorded[result.name] = result
+            pytest.skip(missing)
         failed = [r for r in results if not r.passed]
         if failed:
-            from securecli_eval.evaluation import worst_examples
-
-            lines = [
-                f"{r.name}: {r.message} (n={value.n}, 95% CI [{value.ci_low}, {value.ci_high}])"
-                if value.ci_low is not None
-                else f"{r.name}: {r.message}"
-                for r in failed
-            ]
-            worst = worst_examples(self.evaluation, metric, self.state.prepared.config.worst_examples)
-            pytest.fail("\n".join(lines + worst), pytrace=False)
+            examples = failing_examples(self.evaluation, metric, self.state.prepared.config.worst_examples)
+            pytest.fail(explain(failed, value, examples), pytrace=False)
 
 
 @pytest.fixture
@@ -301,43 +278,23 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     """Record each gate's test outcome: only a passed call counts as a passed gate."""
     report = yield
     state = item.config.stash.get(STATE, None)
-    recorded = state is not None and report.nodeid in state.gates_of_node
-    if recorded and (report.when == "call" or report.outcome != "passed"):
+    finished = report.when == "call" or report.outcome != "passed"
+    if state is not None and finished and state.ledger.checks(report.nodeid):
         outcome = "error" if report.when != "call" and report.failed else report.outcome
-        for name in state.gates_of_node[report.nodeid]:
-            state.outcome_of_gate.setdefault(name, outcome)
+        state.ledger.record_test(report.nodeid, outcome)
     return report
-
-
-def final_gate_results(state: RunState) -> list[GateResult]:
-    """Each configured gate with the outcome of its test; a gate that never ran is 'not run'."""
-    from securecli_eval.gates import GateResult
-
-    results = []
-    for gate in state.gates:
-        recorded = state.recorded.get(gate.name)
-        outcome = state.outcome_of_gate.get(gate.name)
-        if recorded is None:
-            results.append(GateResult.not_passed(gate, "not run", "no gate test checked this metric"))
-        elif outcome != "passed" or not recorded.passed:
-            final = outcome if outcome in {"failed", "skipped", "error"} else recorded.outcome
-            results.append(recorded.model_copy(update={"passed": False, "outcome": final}))
-        else:
-            results.append(recorded)
-    return results
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Write the evidence first, so pytest-html's summary and the exit code can use it."""
     state = session.config.stash.get(STATE, None)
-    if state is None:
-        return
-    if state.evaluation is None:
+    if state is None or state.evaluation is None:
         return
     from securecli_eval.report.writer import build_report, write_results
 
     state.report = build_report(
-        state.evaluation, final_gate_results(state), state.started_at, state.started, time.perf_counter()
+        state.evaluation, state.ledger.final(), state.started_at, state.started, time.perf_counter()
     )
     try:
         state.written = write_results(
@@ -349,6 +306,37 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         return
     if state.report.verdict != "SHIP" and session.exitstatus == pytest.ExitCode.OK:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@pytest.hookimpl(specname="pytest_sessionfinish", wrapper=True, trylast=True)
+def pytest_sessionfinish_track(session: pytest.Session, exitstatus: int):
+    """Log to W&B once every plugin has finished the session (pytest-html's page is written by then).
+
+    The innermost wrapper: it runs before the terminal summary, which prints where the run went.
+    (A second implementation of a hook in one module needs ``specname``; pytest reads only
+    functions whose name starts with ``pytest_``.)
+    """
+    result = yield
+    state = session.config.stash.get(STATE, None)
+    tracked = state is not None and state.tracking is not None and state.report is not None
+    if tracked and not state.write_error:
+        state.tracked = _track(state, session.config)
+    return result
+
+
+def _track(state: RunState, config: pytest.Config) -> str:
+    from securecli_eval.release.tracking import log_evaluation
+
+    assert state.report is not None and state.evaluation is not None and state.tracking is not None
+    files = list(state.written)
+    html = config.getoption("htmlpath", default=None)
+    if html and Path(html).is_file():
+        files.append(Path(html))
+    examples = [r.model_dump(mode="json") for r in state.evaluation.results]
+    try:
+        return log_evaluation(state.report, examples, files, state.tracking, state.options.adapter).message
+    except SecureCliError as error:
+        return f"W&B: not tracked: {error}"
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
@@ -374,26 +362,8 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
         if reason.startswith("limited") or reason.startswith("no gate"):
             write.write_line(f"  NOTE     {reason}")
     write.write_line(f"  results: {', '.join(str(p) for p in state.written)}")
-    if state.tracking is not None:
-        _track(state, config, write)
-
-
-def _track(state: RunState, config: pytest.Config, write) -> None:
-    """Log to W&B here, not at session finish: pytest-html writes its report last, and it is logged too."""
-    from securecli_eval.tracking import log_evaluation
-
-    assert state.report is not None and state.evaluation is not None and state.tracking is not None
-    files = list(state.written)
-    html = config.getoption("htmlpath", default=None)
-    if html and Path(html).is_file():
-        files.append(Path(html))
-    examples = [r.model_dump(mode="json") for r in state.evaluation.results]
-    try:
-        result = log_evaluation(state.report, examples, files, state.tracking, state.options.adapter)
-    except SecureCliError as error:
-        write.write_line(f"  W&B: not tracked: {error}")
-        return
-    write.write_line(f"  {result.message}")
+    if state.tracked:
+        write.write_line(f"  {state.tracked}")
 
 
 class HtmlSummary:

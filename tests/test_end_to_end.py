@@ -138,7 +138,7 @@ def test_permissive_full_run_ships_and_writes_reports(tmp_path, tiny_adapter):
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     metrics = json.loads((results / "metrics.json").read_text())
     assert metrics["schema_version"] == "1.0" and metrics["verdict"] == "SHIP" and metrics["limited"] is False
-    from securecli_eval.model import adapter_sha256
+    from securecli_eval.inputs.adapter import adapter_sha256
 
     assert metrics["adapter"]["sha256"] == adapter_sha256(tiny_adapter)
     assert metrics["metrics"]["exact_match"]["n"] == 1000

@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-import jinja2
+from securecli_eval.templating import environment
 
 LICENSES: dict[str, dict[str, str]] = {
     "nl2bash": {
@@ -28,14 +28,7 @@ LICENSES: dict[str, dict[str, str]] = {
 
 
 def render_markdown(card: dict[str, Any]) -> str:
-    environment = jinja2.Environment(
-        loader=jinja2.PackageLoader("securecli_eval.corpus", "templates"),
-        undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    return environment.get_template("card.md.j2").render(card=card)
+    return environment("securecli_eval.corpus").get_template("card.md.j2").render(card=card)
 
 
 def write_card(card: dict[str, Any], out_dir: Path) -> None:

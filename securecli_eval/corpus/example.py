@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from securecli_eval.prompts import SYSTEM_PROMPT
+from securecli_eval.inputs.prompts import SYSTEM_PROMPT
 
 SOURCES: dict[str, str] = {"nl2bash": "MIT", "tldr-pages": "CC-BY-4.0"}
 """Source name -> SPDX licence of its examples."""

@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from securecli_eval.corpus.example import SOURCES, Example
-from securecli_eval.data import json_objects
 from securecli_eval.errors import DataError
+from securecli_eval.jsonl import json_objects
 
 _ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 _SUBSTITUTION = re.compile(r"(?:\$\(|`)\s*([A-Za-z_][\w.-]*)")

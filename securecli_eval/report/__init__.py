@@ -1,1 +1,1 @@
-"""Reports of a run: the metrics.json schema, the writer, and rendering (report.md, HTML extras)."""
+"""Reports of a run: building and writing metrics.json and the evidence, rendering report.md and HTML."""

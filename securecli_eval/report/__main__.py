@@ -6,7 +6,7 @@ import json
 import sys
 from pathlib import Path
 
-from securecli_eval.report.schema import MetricsReport
+from securecli_eval.records import MetricsReport
 
 
 def schema_text() -> str:

@@ -14,22 +14,21 @@ from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 
-from pydantic import ValidationError
-
 from securecli_eval import __version__, lineage
-from securecli_eval.data import json_objects
-from securecli_eval.errors import DataError
-from securecli_eval.evaluation import Evaluation
-from securecli_eval.gates import GateResult, decide
-from securecli_eval.report.render import render_markdown
-from securecli_eval.report.schema import (
+from securecli_eval.gates import decide
+from securecli_eval.inputs.previous import read_metrics
+from securecli_eval.jsonl import dumps_lines, read_objects
+from securecli_eval.records import (
     AdapterRecord,
     BaseModelRecord,
     ConfigRecord,
     DatasetRecord,
+    GateResult,
     MetricsReport,
     RunRecord,
 )
+from securecli_eval.report.render import render_markdown
+from securecli_eval.run import Evaluation
 
 BASE_EXAMPLES = "base_examples.jsonl"
 PACKAGES = ("torch", "transformers", "peft", "datasets", "tokenizers", "pytest", "pydantic", "lm-eval")
@@ -50,7 +49,7 @@ def build_report(
 ) -> MetricsReport:
     prepared = evaluation.prepared
     options, config, adapter = prepared.options, prepared.config, prepared.adapter
-    limited = options.limit is not None
+    limited = prepared.limited
     verdict, reasons = decide(gates, limited)
     counts = prepared.dataset_sizes
     generation = config.generation.model_dump()
@@ -123,10 +122,10 @@ def write_results(report: MetricsReport, evaluation: Evaluation, results_dir: Pa
     base_path = results_dir / BASE_EXAMPLES
     report_path = results_dir / "report.md"
     _atomic_write(metrics_path, json.dumps(report.model_dump(mode="json"), indent=2, sort_keys=True) + "\n")
-    _atomic_write(examples_path, _jsonl(examples))
+    _atomic_write(examples_path, dumps_lines(examples))
     written = [metrics_path, examples_path]
     if base_examples:
-        _atomic_write(base_path, _jsonl(base_examples))
+        _atomic_write(base_path, dumps_lines(base_examples))
         written.append(base_path)
     else:
         base_path.unlink(missing_ok=True)  # never leave a stale baseline beside new results
@@ -134,29 +133,11 @@ def write_results(report: MetricsReport, evaluation: Evaluation, results_dir: Pa
     return [*written, report_path]
 
 
-def _jsonl(rows: Sequence[dict]) -> str:
-    return "".join(json.dumps(e, sort_keys=True, ensure_ascii=False) + "\n" for e in rows)
-
-
-def _read_jsonl(path: Path) -> list[dict]:
-    if not path.is_file():
-        return []
-    with path.open(encoding="utf-8") as handle:
-        return [row for _, row in json_objects(handle, str(path))]
-
-
 def rerender(results_dir: Path, worst: int = 5) -> Path:
     """Render report.md again from metrics.json and examples.jsonl in ``results_dir``."""
-    metrics = results_dir / "metrics.json"
-    if not metrics.is_file():
-        raise DataError(f"{metrics}: not found; pass the --results-dir of a regression run")
-    try:
-        report = MetricsReport.model_validate_json(metrics.read_text(encoding="utf-8"))
-    except ValidationError as error:
-        problems = error.error_count()
-        raise DataError(f"{metrics}: not a securecli-eval metrics.json ({problems} problems)") from None
-    examples = _read_jsonl(results_dir / "examples.jsonl")
-    base_examples = _read_jsonl(results_dir / BASE_EXAMPLES)
+    report = read_metrics(results_dir / "metrics.json", "pass the --results-dir of a regression run")
+    examples = read_objects(results_dir / "examples.jsonl")
+    base_examples = read_objects(results_dir / BASE_EXAMPLES)
     path = results_dir / "report.md"
     _atomic_write(path, render_markdown(report, examples, worst, base_examples))
     return path

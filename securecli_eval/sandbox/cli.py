@@ -29,7 +29,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def parse_pairs(lines: Iterable[str], source: str = "stdin") -> list:
     """Read JSON lines into pairs; a malformed line is a one-line DataError naming it."""
-    from securecli_eval.data import json_objects
+    from securecli_eval.jsonl import json_objects
     from securecli_eval.sandbox.equivalence import EquivalencePair
     from securecli_eval.sandbox.fixtures import validate_files
 

@@ -153,7 +153,7 @@ def _fit(model, tokenizer, pairs: Sequence[tuple[str, str]], steps: int, system_
     """A few steps of supervised fine-tuning on the assistant turn only (enough for a demo)."""
     import torch
 
-    from securecli_eval.prompts import SYSTEM_PROMPT
+    from securecli_eval.inputs.prompts import SYSTEM_PROMPT
 
     system = system_prompt or SYSTEM_PROMPT
     rows = []

@@ -1,0 +1,90 @@
+"""The generation cache: a rerun with an unchanged adapter loads no weights and generates nothing.
+
+Every output is cached on disk under a key of (base fingerprint, adapter sha256, rendered
+prompt, generation settings). The batch size is not part of the key: it changes speed, not
+(beyond float rounding in padded batches) the greedy output.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Protocol
+
+from securecli_eval.inputs.config import GenerationSettings
+
+
+class Backend(Protocol):
+    """Anything that turns rendered prompts into completions, in order."""
+
+    def generate(self, prompts: Sequence[str]) -> list[str]: ...
+
+
+class GenerationCache:
+    """A sqlite file of key -> output; safe across runs and processes."""
+
+    def __init__(self, path: Path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._db = sqlite3.connect(str(path))
+        self._db.execute(
+            "CREATE TABLE IF NOT EXISTS generations (key TEXT PRIMARY KEY, output TEXT NOT NULL)"
+        )
+
+    def get_many(self, keys: Sequence[str]) -> dict[str, str]:
+        found: dict[str, str] = {}
+        for start in range(0, len(keys), 500):
+            chunk = list(keys[start : start + 500])
+            marks = ",".join("?" * len(chunk))
+            found.update(
+                self._db.execute(f"SELECT key, output FROM generations WHERE key IN ({marks})", chunk)
+            )
+        return found
+
+    def put_many(self, items: dict[str, str]) -> None:
+        with self._db:
+            self._db.executemany("INSERT OR REPLACE INTO generations VALUES (?, ?)", items.items())
+
+    def close(self) -> None:
+        self._db.close()
+
+
+def cache_key(
+    base_fingerprint: str, adapter_sha: str | None, prompt: str, settings: GenerationSettings
+) -> str:
+    payload = {
+        "base": base_fingerprint,
+        "adapter": adapter_sha or "none",
+        "prompt": prompt,
+        "max_new_tokens": settings.max_new_tokens,
+        "dtype": settings.dtype,
+        "merge_adapter": settings.merge_adapter,
+        "max_prompt_tokens": settings.max_prompt_tokens,
+        "decoding": "greedy",
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+
+def generate_cached(
+    prompts: Sequence[str],
+    keys: Sequence[str],
+    cache: GenerationCache | None,
+    backend_factory: Callable[[], Backend],
+) -> tuple[list[str], int]:
+    """Outputs for ``prompts``; the backend (and so the model) is built only if something is missing.
+
+    Returns the outputs and how many were generated now (0 on a fully cached rerun).
+    """
+    cached = cache.get_many(list(keys)) if cache else {}
+    missing = [i for i, key in enumerate(keys) if key not in cached]
+    if missing:
+        backend = backend_factory()
+        fresh = backend.generate([prompts[i] for i in missing])
+        new = {keys[i]: out for i, out in zip(missing, fresh, strict=True)}
+        if cache:
+            cache.put_many(new)
+        cached.update(new)
+    return [cached[key] for key in keys], len(missing)

@@ -1,0 +1,342 @@
+"""One evaluation run: validate inputs, generate once, judge, measure, compose one frozen Evaluation.
+
+``prepare`` checks everything that is cheap to check (config, adapter folder, base model,
+datasets, the previous release's metrics.json) and reports every problem at once before any
+weights load. ``evaluate`` then generates (cached), judges each example and aggregates
+metrics; with the baseline on, the base model answers the same prompts through the same
+cache and judges for the paired comparison; with ``--compare-to`` the run is compared with
+the previous release; a configured general-capability gate runs lm-eval. Each of those is a
+pure result; ``evaluate`` composes them once into an ``Evaluation`` that nothing mutates.
+The pytest plugin calls both from a session fixture; nothing here knows about pytest.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from securecli_eval.catalog import METRICS
+from securecli_eval.errors import SecureCliError
+from securecli_eval.generate import generate_outputs
+from securecli_eval.inputs.adapter import AdapterInfo, inspect_adapter
+from securecli_eval.inputs.base_model import base_fingerprint, resolve_base
+from securecli_eval.inputs.config import EvalConfig, load_config
+from securecli_eval.inputs.datasets import load_all
+from securecli_eval.inputs.previous import Previous, load_previous
+from securecli_eval.judge import judge_all
+from securecli_eval.measure.aggregate import aggregate
+from securecli_eval.measure.drift import compare as compare_releases
+from securecli_eval.measure.drift import drift_metrics
+from securecli_eval.measure.general import degradation_metric
+from securecli_eval.measure.paired import compare as compare_paired
+from securecli_eval.measure.paired import improvement_metrics
+from securecli_eval.records import (
+    BaselineReport,
+    DriftReport,
+    Example,
+    ExampleResult,
+    GeneralReport,
+    MetricValue,
+)
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """What the user asked for on the command line."""
+
+    adapter: Path
+    eval_config: Path
+    results_dir: Path
+    base_model: str | None = None
+    limit: int | None = None
+    device: str | None = None
+    progress: bool = True
+    baseline: bool | None = None  # None: the config's baseline.enabled
+    compare_to: Path | None = None  # previous release's metrics.json
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """Validated inputs: nothing below has loaded weights yet."""
+
+    options: RunOptions
+    config: EvalConfig
+    config_sha256: str
+    adapter: AdapterInfo
+    base_name: str
+    base_dir: Path
+    examples: list[Example]
+    previous: Previous | None = None
+
+    @property
+    def dataset_sizes(self) -> dict[str, int]:
+        """Examples evaluated per dataset name (after --limit)."""
+        return dict(Counter(example.dataset for example in self.examples))
+
+    @property
+    def baseline_enabled(self) -> bool:
+        return self.options.baseline if self.options.baseline is not None else self.config.baseline.enabled
+
+    @property
+    def limited(self) -> bool:
+        return self.options.limit is not None
+
+    @property
+    def cache_root(self) -> Path:
+        path = Path(self.config.cache_dir).expanduser()
+        return path if path.is_absolute() else Path.cwd() / path
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """Everything the gates and reports need from one run."""
+
+    prepared: Prepared
+    results: list[ExampleResult]
+    metrics: dict[str, MetricValue]
+    categories: dict[str, MetricValue]
+    base_fingerprint: str
+    device: str
+    generated: int
+    sandbox: dict[str, object] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+    base_results: list[ExampleResult] | None = None
+    generated_base: int = 0
+    baseline: BaselineReport | None = None
+    drift: DriftReport | None = None
+    general: GeneralReport | None = None
+
+    def unavailable_reason(self, metric: str) -> str:
+        """Why a metric has no value in this run (the reason a gate is reported as skipped)."""
+        definition = METRICS.get(metric)
+        if definition is None:
+            return f"unknown metric {metric}"
+        if definition.source == "baseline" and (self.baseline is None or not self.baseline.enabled):
+            return self.baseline.reason if self.baseline and self.baseline.reason else "no baseline run"
+        if definition.source == "general":
+            if self.general is None:
+                return "general capability was not evaluated"
+            return self.general.reason or "lm-eval returned no score"
+        if definition.source == "drift":
+            if self.drift is None:
+                return "no previous release to compare with (--compare-to PATH)"
+            if definition.requires == "previous_examples" and self.drift.safety_regressions is None:
+                return (
+                    "no examples.jsonl beside the previous metrics.json: safety regressions cannot be counted"
+                )
+        if definition.derived_from:
+            return self.unavailable_reason(definition.derived_from)
+        if definition.requires == "sandbox" and not self.sandbox.get("available"):
+            return f"sandbox unavailable: {self.sandbox.get('reason')}"
+        kinds = {e.kind for e in self.prepared.examples}
+        if definition.source in {"domain", "adversarial"} and definition.source not in kinds:
+            return f"no {definition.source} dataset in the eval config, so {metric} was not measured"
+        return f"{metric} was not measured in this run"
+
+
+def prepare(options: RunOptions) -> Prepared:
+    """Validate config, adapter, base model and datasets; raise one error listing every problem."""
+    problems: list[str] = []
+    config = config_sha = adapter = None
+    try:
+        config, config_sha = load_config(options.eval_config)
+    except SecureCliError as error:
+        problems.append(str(error))
+    try:
+        adapter = inspect_adapter(options.adapter)
+    except SecureCliError as error:
+        problems.append(str(error))
+    base_name, base_dir = None, None
+    if adapter is not None:
+        base_name = options.base_model or adapter.base_model
+        if not base_name:
+            problems.append(
+                f"{adapter.path}/adapter_config.json has no base_model_name_or_path; pass --base-model"
+            )
+        else:
+            try:
+                base_dir = resolve_base(base_name)
+            except SecureCliError as error:
+                problems.append(str(error))
+    examples: list[Example] = []
+    if config is not None:
+        specs = [(spec, spec.resolve(options.eval_config.parent)) for spec in config.datasets]
+        try:
+            examples = load_all(specs, options.limit)
+        except SecureCliError as error:
+            problems.append(str(error))
+    previous = None
+    if options.compare_to is not None:
+        try:
+            previous = load_previous(options.compare_to)
+        except SecureCliError as error:
+            problems.append(str(error))
+    if problems:
+        raise SecureCliError("; ".join(problems))
+    assert config is not None and config_sha is not None and adapter is not None
+    assert base_name is not None and base_dir is not None
+    return Prepared(options, config, config_sha, adapter, base_name, base_dir, examples, previous)
+
+
+def _seconds_since(start: float) -> float:
+    return round(time.perf_counter() - start, 3)
+
+
+def sandbox_state(config: EvalConfig) -> dict[str, object]:
+    """Whether functional equivalence can run here, and why not."""
+    state: dict[str, object] = {"enabled": config.sandbox.enabled}
+    if not config.sandbox.enabled:
+        return {**state, "available": False, "reason": "disabled in the eval config (sandbox.enabled: false)"}
+    from securecli_eval.sandbox import sandbox_status
+
+    available, reason = sandbox_status()
+    return {**state, "available": available, "reason": reason}
+
+
+@dataclass(frozen=True)
+class _Generation:
+    """What generation needs besides the adapter: where, on which base, into which cache."""
+
+    prepared: Prepared
+    device: str
+    fingerprint: str
+
+    def outputs(self, adapter: AdapterInfo | None) -> tuple[list[str], int]:
+        prepared = self.prepared
+        return generate_outputs(
+            [e.instruction for e in prepared.examples],
+            prepared.base_dir,
+            self.fingerprint,
+            adapter,
+            prepared.config.generation,
+            prepared.cache_root / "generations.sqlite",
+            self.device,
+            prepared.options.progress,
+        )
+
+
+def evaluate(prepared: Prepared) -> Evaluation:
+    """Generate (from cache where possible), judge and aggregate; then baseline, drift and general."""
+    from securecli_eval.generate.hf import pick_device
+
+    config = prepared.config
+    timings: dict[str, float] = {}
+    start = time.perf_counter()
+    device = pick_device(prepared.options.device)
+    generation = _Generation(prepared, device, base_fingerprint(prepared.base_dir))
+    outputs, generated = generation.outputs(prepared.adapter)
+    timings["generation_s"] = _seconds_since(start)
+
+    start = time.perf_counter()
+    sandbox = sandbox_state(config)
+    workers = config.sandbox.workers
+    results = judge_all(prepared.examples, outputs, bool(sandbox["available"]), workers)
+    measured, categories = aggregate(results, config.seed)
+    timings["judging_s"] = _seconds_since(start)
+    metrics = dict(measured)
+
+    base_results, generated_base = None, 0
+    if prepared.baseline_enabled:
+        start = time.perf_counter()
+        base_outputs, generated_base = generation.outputs(None)
+        base_results = judge_all(prepared.examples, base_outputs, bool(sandbox["available"]), workers)
+        baseline = compare_with_base(prepared, results, base_results)
+        metrics.update(improvement_metrics(baseline.metrics))
+        timings["baseline_s"] = _seconds_since(start)
+    else:
+        baseline = BaselineReport(
+            enabled=False, reason="baseline disabled (--no-baseline or baseline.enabled: false)"
+        )
+
+    drift = None
+    if prepared.previous is not None:
+        drift = compare_with_previous(prepared, measured, categories, results)
+        metrics.update(drift_metrics(drift))
+
+    general = None
+    if any(METRICS[metric].source == "general" for metric in _gated_metrics(config)):
+        if prepared.baseline_enabled:
+            start = time.perf_counter()
+            general = general_capability(prepared, generation.device, generation.fingerprint)
+            timings["general_s"] = _seconds_since(start)
+        else:
+            reason = "baseline disabled (--no-baseline): nothing to compare the adapter with"
+            general = GeneralReport(available=False, reason=reason)
+        value = degradation_metric(general)
+        if value is not None:
+            metrics["general_degradation"] = value
+
+    return Evaluation(
+        prepared=prepared,
+        results=results,
+        metrics=metrics,
+        categories=categories,
+        base_fingerprint=generation.fingerprint,
+        device=generation.device,
+        generated=generated,
+        sandbox=sandbox,
+        timings=timings,
+        base_results=base_results,
+        generated_base=generated_base,
+        baseline=baseline,
+        drift=drift,
+        general=general,
+    )
+
+
+def _gated_metrics(config: EvalConfig) -> list[str]:
+    from securecli_eval.catalog import parse_threshold_key
+
+    return [parse_threshold_key(key)[0] for key in config.thresholds]
+
+
+def compare_with_base(
+    prepared: Prepared, results: list[ExampleResult], base_results: list[ExampleResult]
+) -> BaselineReport:
+    """The paired comparison: the same examples judged for the base model and the adapter."""
+    config = prepared.config
+    base_metrics, _ = aggregate(base_results, config.seed)
+    paired = compare_paired(
+        results,
+        base_results,
+        seed=config.seed,
+        listed=config.baseline.listed_examples,
+        resamples=config.baseline.bootstrap_resamples,
+    )
+    return BaselineReport(enabled=True, metrics=paired, base_metrics=base_metrics)
+
+
+def compare_with_previous(
+    prepared: Prepared,
+    measured: dict[str, MetricValue],
+    categories: dict[str, MetricValue],
+    results: list[ExampleResult],
+) -> DriftReport:
+    assert prepared.previous is not None
+    return compare_releases(
+        prepared.previous,
+        measured,
+        categories,
+        results,
+        prepared.dataset_sizes,
+        limited=prepared.limited,
+        listed=prepared.config.drift.listed_examples,
+    )
+
+
+def general_capability(prepared: Prepared, device: str, fingerprint: str) -> GeneralReport:
+    """lm-eval for base and adapter on the configured tasks (lm-eval's cache under the run's cache)."""
+    from securecli_eval.measure.general import run_general
+
+    prefix = prepared.cache_root / "lm_eval" / f"{fingerprint[:16]}-{prepared.adapter.sha256[:16]}"
+    return run_general(
+        prepared.config.general,
+        prepared.base_dir,
+        prepared.adapter.path,
+        prefix,
+        device,
+        prepared.config.generation.dtype,
+        prepared.options.eval_config.parent,
+    )

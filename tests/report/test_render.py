@@ -1,0 +1,123 @@
+import json
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from securecli_eval.gates import Gate
+from securecli_eval.measure.aggregate import aggregate
+from securecli_eval.records import ExampleResult, GateResult, MetricsReport, MetricValue
+from securecli_eval.report.__main__ import schema_text
+from securecli_eval.report.render import render_markdown
+from securecli_eval.templating import md_cell, md_code, redact
+
+from ..conftest import PROJECT
+
+
+def test_schema_file_is_current():
+    assert (PROJECT / "docs" / "metrics.schema.json").read_text() == schema_text(), (
+        "run: python -m securecli_eval.report docs/metrics.schema.json"
+    )
+
+
+@given(st.text())
+def test_cells_never_break_a_table_row(text):
+    cell = md_cell(text)
+    assert "\n" not in cell
+    assert all(cell[i - 1] == "\\" for i, ch in enumerate(cell) if ch == "|")
+
+
+@given(st.text())
+def test_code_spans_hold_no_raw_pipe(text):
+    code = md_code(text)
+    assert "|" not in code and "\n" not in code
+
+
+def test_tokens_are_redacted():
+    token = "hf_" + "a1B2" * 8
+    assert token not in redact(f"export HF_TOKEN={token}")
+    assert json.dumps(redact("sha 3f2a")) == '"sha 3f2a"'
+
+
+def report_with(gates, metrics) -> MetricsReport:
+    """The smallest valid metrics.json around the given gates and metrics."""
+    return MetricsReport(
+        tool={"name": "securecli-eval", "version": "test"},
+        verdict="NO-SHIP",
+        verdict_reasons=["a gate failed"],
+        limited=False,
+        adapter={"path": "/a", "sha256": "ab" * 32},
+        base_model={"name": "base", "fingerprint": "cd" * 32},
+        eval_config={"path": "eval.yaml", "sha256": "ef" * 32},
+        generation={},
+        device="cpu",
+        datasets=[],
+        packages={},
+        gates=gates,
+        metrics=metrics,
+        run={"started_at": "t0", "finished_at": "t1", "duration_s": 1.0, "results_dir": "results"},
+    )
+
+
+def worst_failures(markdown: str) -> str:
+    return markdown.split("## Worst failures", 1)[1].split("## Run", 1)[0]
+
+
+def test_failing_undecided_gate_lists_the_undecided_examples():
+    """Regression: a failing functional_undecided_max listed a decided, correct example instead."""
+    examples = [
+        {
+            "id": "decided-right",
+            "instruction": "i1",
+            "reference": "ls",
+            "output": "ls -1",
+            "outcomes": {"functional": True, "functional_decided": True},
+        },
+        {
+            "id": "undecided",
+            "instruction": "i2",
+            "reference": "ping x",
+            "output": "ping y",
+            "outcomes": {"functional": None, "functional_decided": False},
+        },
+    ]
+    results = [
+        ExampleResult.model_validate({**e, "dataset": "d", "kind": "domain", "command": e["output"]})
+        for e in examples
+    ]
+    metrics, _ = aggregate(results)
+    gate = Gate("functional_undecided_max", "functional_undecided", "<=", 0.1).evaluate(
+        metrics["functional_undecided"]
+    )
+    section = worst_failures(render_markdown(report_with([gate], metrics), examples))
+    assert "undecided" in section and "decided-right" not in section
+
+
+def test_report_reads_the_metric_meaning_from_the_evidence_not_the_catalogue():
+    """A metric the current catalogue does not know still gets its description and failing examples."""
+    value = MetricValue(
+        name="future_metric",
+        kind="rate",
+        value=0.0,
+        n=1,
+        successes=0,
+        description="a metric from a newer release",
+        outcome="future",
+        good_when=True,
+    )
+    gate = GateResult(
+        name="future_metric_min",
+        metric="future_metric",
+        op=">=",
+        threshold=1.0,
+        gate_on="point",
+        value=0.0,
+        compared=0.0,
+        passed=False,
+        outcome="failed",
+        message="0 violates >= 1",
+    )
+    examples = [
+        {"id": "bad-one", "instruction": "x", "reference": "y", "output": "z", "outcomes": {"future": False}}
+    ]
+    markdown = render_markdown(report_with([gate], {"future_metric": value}), examples)
+    assert "a metric from a newer release" in markdown and "bad-one" in worst_failures(markdown)

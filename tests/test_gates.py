@@ -1,0 +1,114 @@
+"""Gates and the ledger: threshold comparisons, the books of a session, and the verdict, without pytest."""
+
+from __future__ import annotations
+
+from securecli_eval.gates import Gate, GateLedger, decide, explain, gates_from_thresholds
+from securecli_eval.records import MetricValue
+
+
+def metric(value, low=None, high=None):
+    return MetricValue(
+        name="exact_match",
+        kind="rate",
+        value=value,
+        n=100,
+        successes=int(value * 100),
+        ci_low=low,
+        ci_high=high,
+    )
+
+
+def test_gate_compares_point_or_bound():
+    value = metric(0.72, 0.62, 0.80)
+    assert Gate("exact_match_min", "exact_match", ">=", 0.7).evaluate(value).passed
+    lower = Gate("exact_match_min", "exact_match", ">=", 0.7, gate_on="lower").evaluate(value)
+    assert not lower.passed and lower.compared == 0.62
+    assert "lower 0.62 violates >= 0.7" in lower.message
+
+
+def test_gate_without_value_fails():
+    result = Gate("exact_match_min", "exact_match", ">=", 0.7).evaluate(
+        metric(0.5).model_copy(update={"value": None})
+    )
+    assert not result.passed
+
+
+def test_verdict_requires_every_gate_passed_and_unlimited():
+    gate = Gate("exact_match_min", "exact_match", ">=", 0.5)
+    passed = gate.evaluate(metric(0.9))
+    assert decide([passed], limited=False) == ("SHIP", [])
+    assert decide([passed], limited=True)[0] == "NO-SHIP"
+    skipped = gate.not_passed("skipped", "sandbox unavailable")
+    verdict, reasons = decide([passed, skipped], limited=False)
+    assert verdict == "NO-SHIP" and "skipped" in reasons[0]
+    assert decide([], limited=False)[0] == "NO-SHIP"
+
+
+def ledger() -> GateLedger:
+    return GateLedger(
+        tuple(
+            gates_from_thresholds(
+                {"exact_match_min": 0.5, "command_only_min": 0.5, "syntax_validity_min": 0.5},
+                lambda m: "point",
+            )
+        )
+    )
+
+
+def test_ledger_final_outcomes_follow_the_tests():
+    books = ledger()
+    books.check("t::exact", "exact_match", metric(0.9), "")
+    books.record_test("t::exact", "passed")
+    books.check("t::only", "command_only", None, "sandbox unavailable")
+    books.record_test("t::only", "skipped")
+    final = {r.name: r for r in books.final()}
+    assert final["exact_match_min"].passed and final["exact_match_min"].outcome == "passed"
+    assert (
+        final["command_only_min"].outcome == "skipped"
+        and final["command_only_min"].message == "sandbox unavailable"
+    )
+    assert final["syntax_validity_min"].outcome == "not run"  # deselected: never checked
+    verdict, reasons = books.verdict(limited=False)
+    assert verdict == "NO-SHIP" and len(reasons) == 2
+
+
+def test_ledger_a_passed_check_whose_test_errored_is_not_passed():
+    books = ledger()
+    books.check("t::exact", "exact_match", metric(0.9), "")
+    books.record_test("t::exact", "passed")  # the call passed
+    books.record_test("t::exact", "error")  # then its teardown failed
+    books.record_test("t::exact", "passed")  # a later pass does not undo it
+    result = {r.name: r for r in books.final()}["exact_match_min"]
+    assert not result.passed and result.outcome == "error"
+
+
+def test_ledger_ships_only_when_every_gate_passed():
+    books = ledger()
+    for test, name in (("a", "exact_match"), ("b", "command_only"), ("c", "syntax_validity")):
+        books.check(test, name, metric(0.9), "")
+        books.record_test(test, "passed")
+    assert books.verdict(limited=False) == ("SHIP", [])
+    assert books.verdict(limited=True)[0] == "NO-SHIP"
+
+
+def test_ledger_lists_gated_comparison_metrics_once():
+    books = GateLedger(
+        tuple(
+            gates_from_thresholds(
+                {"exact_match_improvement_min": 0, "exact_match_improvement_max": 1, "exact_match_min": 0.1},
+                lambda m: "point",
+            )
+        )
+    )
+    assert books.metrics_from("baseline") == ["exact_match_improvement"]
+    assert books.metrics_from("drift") == []
+
+
+def test_explain_names_gate_interval_and_examples():
+    value = metric(0.4, 0.3, 0.5)
+    failed = [Gate("exact_match_min", "exact_match", ">=", 0.7).evaluate(value)]
+    text = explain(failed, value, ["worst examples (1 shown):", "  - a: 'x'"])
+    assert (
+        text.splitlines()[0] == "exact_match_min: exact_match 0.4 violates >= 0.7 (n=100, 95% CI [0.3, 0.5])"
+    )
+    assert text.endswith("  - a: 'x'")
