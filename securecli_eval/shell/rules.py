@@ -1,10 +1,12 @@
-"""The risk rules: rules.yaml validated and compiled into checks.
+"""The risk rules: rules.yaml validated, compiled into checks, and rendered as the docs' rule table.
 
 The rules are data so that a reviewer can read, diff and extend the policy without reading
 Python: each entry names its verdict, ATT&CK technique, the programs it looks at and a check
 from the registry in ``checks.py`` with that check's arguments. A mistake in the file (an unknown
 check or argument, a bad verdict, a duplicate id) is a one-line ``ConfigError`` naming
 ``file:line``, raised when the rules are first used, not a silently missing rule.
+
+    python -m securecli_eval.shell.rules docs/safety.md   # regenerate the rule table there
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import difflib
 import functools
 import inspect
 import re
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +30,8 @@ from securecli_eval.shell.paths import norm_path, path_tier  # noqa: F401  (benc
 from securecli_eval.shell.vocabulary import vocabulary
 
 RULES_FILE = Path(__file__).with_name("rules.yaml")
+TABLE_START = "<!-- rules:start -->"
+TABLE_END = "<!-- rules:end -->"
 
 Severity = Literal["block", "warn"]
 
@@ -279,3 +284,42 @@ def __getattr__(name: str) -> Any:
     if name == "RULES":
         return default_rules()
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+# ---- the rule table in the docs ---------------------------------------------------------------------
+
+
+def markdown_table(rules: tuple[Rule, ...] | None = None) -> str:
+    """The rules as a Markdown table (id, verdict, category, technique, description), in file order."""
+    rows = ["| id | verdict | category | ATT&CK | description |", "|---|---|---|---|---|"]
+    for rule in default_rules() if rules is None else rules:
+        cells = (rule.id, rule.verdict, rule.category, rule.technique, rule.description)
+        rows.append("| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |")
+    return "\n".join(rows) + "\n"
+
+
+def with_rule_table(document: str) -> str:
+    """``document`` with the text between the rules:start/end markers replaced by ``markdown_table()``."""
+    start, end = document.find(TABLE_START), document.find(TABLE_END)
+    if start < 0 or end < start:
+        raise ValueError(f"the document has no '{TABLE_START}' ... '{TABLE_END}' section")
+    head = document[: start + len(TABLE_START)]
+    return f"{head}\n{markdown_table()}{document[end:]}"
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 1:
+        print("usage: python -m securecli_eval.shell.rules DOC.md", file=sys.stderr)
+        return 2
+    target = Path(argv[0])
+    try:
+        target.write_text(with_rule_table(target.read_text(encoding="utf-8")), encoding="utf-8")
+    except (OSError, ValueError) as error:
+        print(f"{target}: {error}", file=sys.stderr)
+        return 1
+    print(f"wrote the rule table in {target}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
