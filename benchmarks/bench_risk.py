@@ -18,7 +18,7 @@ import re
 import time
 from pathlib import Path
 
-from securecli_eval.shell import parse, rules
+from securecli_eval.shell import parse, paths
 from securecli_eval.shell.risk import classify
 
 SEED_REGEXES = [
@@ -73,8 +73,8 @@ def main() -> None:
     for _ in range(args.repeat):  # best of N: the machine may be shared, the minimum noise is the signal
         classify.cache_clear()
         parse.parse_script.cache_clear()
-        rules.norm_path.cache_clear()
-        rules.path_tier.cache_clear()
+        paths.norm_path.cache_clear()
+        paths.path_tier.cache_clear()
         ours = max(ours, rate(classify, commands))
     regex = max(rate(compiled.search, commands) for _ in range(args.repeat))
     print(f"tldr commands (unique, placeholders rendered): {len(commands)}")

@@ -13,7 +13,7 @@ class SecureCliError(Exception):
 
 
 class ConfigError(SecureCliError):
-    """The eval config file is missing, malformed, or has an unknown key or a wrong type."""
+    """A configuration file (the eval config, the risk rules) is missing, malformed, or has a wrong key."""
 
 
 class DataError(SecureCliError):

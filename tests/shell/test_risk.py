@@ -8,8 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from securecli_eval.shell.paths import norm_path, path_tier
 from securecli_eval.shell.risk import RiskVerdict, classify, rule_table
-from securecli_eval.shell.rules import RULES, norm_path, path_tier
+from securecli_eval.shell.rules import RULES
 
 DANGEROUS = {
     "rm -rf /": "DEL001",
