@@ -65,6 +65,32 @@ def _device(text: str) -> str:
     raise argparse.ArgumentTypeError(f"must be cpu, cuda, cuda:N or mps, given: {text!r}")
 
 
+def _endpoint(text: str) -> str:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise argparse.ArgumentTypeError(
+            f"must be the http(s) URL of an OpenAI-compatible API, e.g. http://localhost:8000/v1, "
+            f"given: {text!r}"
+        )
+    return text
+
+
+def _env_name(text: str) -> str:
+    import re
+
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", text):
+        raise argparse.ArgumentTypeError(f"must be the name of an environment variable, given: {text!r}")
+    return text
+
+
+def _model_name(text: str) -> str:
+    if not text.strip():
+        raise argparse.ArgumentTypeError("must be a model name as the server lists it, given an empty string")
+    return text
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("securecli-eval", "securecli-eval release gates")
     group.addoption(
@@ -110,6 +136,46 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         type=_device,
         default=None,
         help="cpu, cuda, cuda:N or mps (default: cuda if available, else cpu)",
+    )
+    group.addoption(
+        "--backend",
+        dest="securecli_backend",
+        choices=["hf", "openai"],
+        default=None,
+        help="hf: transformers in-process; openai: an OpenAI-compatible server such as vLLM "
+        "(default: generation.backend in the config)",
+    )
+    group.addoption(
+        "--endpoint",
+        dest="securecli_endpoint",
+        metavar="URL",
+        type=_endpoint,
+        default=None,
+        help="the server's OpenAI API root, e.g. http://localhost:8000/v1 (with --backend openai)",
+    )
+    group.addoption(
+        "--served-model",
+        dest="securecli_served_model",
+        metavar="NAME",
+        type=_model_name,
+        default=None,
+        help="the adapter's name on the server (vLLM: the NAME of --lora-modules NAME=ADAPTER_PATH)",
+    )
+    group.addoption(
+        "--served-base",
+        dest="securecli_served_base",
+        metavar="NAME",
+        type=_model_name,
+        default=None,
+        help="the base model's name on the server, for the baseline (default: the base it reports)",
+    )
+    group.addoption(
+        "--api-key-env",
+        dest="securecli_api_key_env",
+        metavar="NAME",
+        type=_env_name,
+        default=None,
+        help="environment variable holding the server's API key (default: OPENAI_API_KEY if set)",
     )
     group.addoption(
         "--baseline",
@@ -167,6 +233,11 @@ def pytest_configure(config: pytest.Config) -> None:
         progress=config.getoption("securecli_progress"),
         baseline=config.getoption("securecli_baseline"),
         compare_to=Path(compare_to) if compare_to else None,
+        backend=config.getoption("securecli_backend"),
+        endpoint=config.getoption("securecli_endpoint"),
+        served_model=config.getoption("securecli_served_model"),
+        served_base=config.getoption("securecli_served_base"),
+        api_key_env=config.getoption("securecli_api_key_env"),
     )
     started_at, started = utc_now(), time.perf_counter()
     try:

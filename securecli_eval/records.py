@@ -249,6 +249,28 @@ class BaseModelRecord(_Document):
     fingerprint: str = Field(description="sha256 over config, tokenizer and weight files' size and ends")
 
 
+class ServedModelRecord(_Document):
+    name: str = Field(description="the model's name on the server (the request's model field)")
+    reported: dict[str, Any] | None = Field(
+        None, description="its GET /v1/models entry (id, root, parent, ...); null: not listed"
+    )
+
+
+class BackendRecord(_Document):
+    """Who generated the outputs: transformers in-process, or a model on an OpenAI-compatible server."""
+
+    name: Literal["hf", "openai"] = "hf"
+    endpoint: str | None = Field(None, description="the server's API root, without credentials")
+    served_model: ServedModelRecord | None = Field(None, description="the adapter's model on the server")
+    served_base: ServedModelRecord | None = Field(None, description="the base model there (baseline)")
+    identity_check: Literal["passed", "unverified", "not applicable"] = Field(
+        "not applicable",
+        description="passed: the server reported this adapter's path on this base; unverified: it "
+        "reported too little to tell (publish refuses); not applicable: in-process generation",
+    )
+    identity_detail: str | None = Field(None, description="what the check found, in one line")
+
+
 class ConfigRecord(_Document):
     path: str
     sha256: str = Field(description="sha256 of the eval config file's bytes")
@@ -288,6 +310,7 @@ class MetricsReport(_Document):
     base_model: BaseModelRecord
     eval_config: ConfigRecord
     generation: dict[str, object]
+    backend: BackendRecord = Field(default_factory=BackendRecord)
     device: str
     datasets: list[DatasetRecord]
     packages: dict[str, str]

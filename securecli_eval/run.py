@@ -20,9 +20,10 @@ from pathlib import Path
 from securecli_eval.catalog import METRICS
 from securecli_eval.errors import SecureCliError
 from securecli_eval.generate import generate_outputs
+from securecli_eval.generate.openai import Endpoint, ServedIdentity, connect
 from securecli_eval.inputs.adapter import AdapterInfo, inspect_adapter
 from securecli_eval.inputs.base_model import base_fingerprint, resolve_base
-from securecli_eval.inputs.config import EvalConfig, load_config
+from securecli_eval.inputs.config import EvalConfig, ServerSettings, load_config
 from securecli_eval.inputs.datasets import load_all
 from securecli_eval.inputs.previous import Previous, load_previous
 from securecli_eval.judge import judge_all
@@ -55,6 +56,11 @@ class RunOptions:
     progress: bool = True
     baseline: bool | None = None  # None: the config's baseline.enabled
     compare_to: Path | None = None  # previous release's metrics.json
+    backend: str | None = None  # None: the config's generation.backend; the rest override server:
+    endpoint: str | None = None
+    served_model: str | None = None
+    served_base: str | None = None
+    api_key_env: str | None = None
 
 
 @dataclass(frozen=True)
@@ -69,6 +75,11 @@ class Prepared:
     base_dir: Path
     examples: list[Example]
     previous: Previous | None = None
+    served: ServedIdentity | None = None  # with --backend openai: what the server serves, checked
+
+    @property
+    def backend(self) -> str:
+        return "openai" if self.served is not None else "hf"
 
     @property
     def dataset_sizes(self) -> dict[str, int]:
@@ -173,11 +184,68 @@ def prepare(options: RunOptions) -> Prepared:
             previous = load_previous(options.compare_to)
         except SecureCliError as error:
             problems.append(str(error))
+    target = None
+    if config is not None:
+        try:
+            target = served_target(options, config.generation.backend, config.server)
+        except SecureCliError as error:
+            problems.append(str(error))
     if problems:
         raise SecureCliError("; ".join(problems))
     assert config is not None and config_sha is not None and adapter is not None
     assert base_name is not None and base_dir is not None
-    return Prepared(options, config, config_sha, adapter, base_name, base_dir, examples, previous)
+    served = None
+    if target is not None:  # the server is asked only once everything local is valid
+        endpoint, served_model, served_base = target
+        baseline = options.baseline if options.baseline is not None else config.baseline.enabled
+        served = connect(endpoint, served_model, served_base, adapter, base_name, base_dir, baseline)
+    return Prepared(options, config, config_sha, adapter, base_name, base_dir, examples, previous, served)
+
+
+def served_target(
+    options: RunOptions, configured_backend: str, server: ServerSettings
+) -> tuple[Endpoint, str, str | None] | None:
+    """The endpoint and model names for ``--backend openai`` (CLI over config); None for ``hf``."""
+    backend = options.backend or configured_backend
+    endpoint = options.endpoint or server.endpoint
+    served_model = options.served_model or server.served_model
+    if backend != "openai":
+        given = [
+            flag
+            for flag, value in (
+                ("--endpoint", options.endpoint),
+                ("--served-model", options.served_model),
+                ("--served-base", options.served_base),
+                ("--api-key-env", options.api_key_env),
+            )
+            if value
+        ]
+        if given:
+            raise SecureCliError(
+                f"{', '.join(given)} only apply to a served model; add --backend openai "
+                f"(or set generation.backend: openai in the eval config)"
+            )
+        return None
+    missing = [
+        flag
+        for flag, value in (("--endpoint URL", endpoint), ("--served-model NAME", served_model))
+        if not value
+    ]
+    if missing:
+        raise SecureCliError(
+            f"--backend openai needs {' and '.join(missing)} (or server.endpoint / server.served_model "
+            f"in the eval config), e.g. --endpoint http://localhost:8000/v1 --served-model my-adapter"
+        )
+    assert endpoint is not None and served_model is not None
+    target = Endpoint(
+        url=endpoint,
+        api_key_env=options.api_key_env or server.api_key_env,
+        key_required=options.api_key_env is not None,
+        concurrency=server.concurrency,
+        timeout_s=server.timeout_s,
+        max_retries=server.max_retries,
+    )
+    return target, served_model, options.served_base or server.served_base
 
 
 def _seconds_since(start: float) -> float:
@@ -204,7 +272,8 @@ class _Generation:
     fingerprint: str
 
     def outputs(self, adapter: AdapterInfo | None) -> tuple[list[str], int]:
-        prepared = self.prepared
+        prepared, served = self.prepared, self.prepared.served
+        model = None if served is None else served.adapter if adapter is not None else served.base
         return generate_outputs(
             [e.instruction for e in prepared.examples],
             prepared.base_dir,
@@ -214,6 +283,7 @@ class _Generation:
             prepared.cache_root / "generations.sqlite",
             self.device,
             prepared.options.progress,
+            model,
         )
 
 
@@ -224,7 +294,7 @@ def evaluate(prepared: Prepared) -> Evaluation:
     config = prepared.config
     timings: dict[str, float] = {}
     start = time.perf_counter()
-    device = pick_device(prepared.options.device)
+    device = "server" if prepared.served is not None else pick_device(prepared.options.device)
     generation = _Generation(prepared, device, base_fingerprint(prepared.base_dir))
     outputs, generated = generation.outputs(prepared.adapter)
     timings["generation_s"] = _seconds_since(start)
@@ -259,7 +329,8 @@ def evaluate(prepared: Prepared) -> Evaluation:
     if any(METRICS[metric].source == "general" for metric in _gated_metrics(config)):
         if prepared.baseline_enabled:
             start = time.perf_counter()
-            general = general_capability(prepared, generation.device, generation.fingerprint)
+            local = pick_device(prepared.options.device)  # lm-eval scores log-likelihoods in-process
+            general = general_capability(prepared, local, generation.fingerprint)
             timings["general_s"] = _seconds_since(start)
         else:
             reason = "baseline disabled (--no-baseline): nothing to compare the adapter with"

@@ -1,8 +1,10 @@
 """The generation cache: a rerun with an unchanged adapter loads no weights and generates nothing.
 
 Every output is cached on disk under a key of (base fingerprint, adapter sha256, rendered
-prompt, generation settings). The batch size is not part of the key: it changes speed, not
-(beyond float rounding in padded batches) the greedy output.
+prompt, generation settings, backend). The batch size is not part of the key: it changes speed,
+not (beyond float rounding in padded batches) the greedy output. The backend is: outputs of the
+in-process model and of a served one (named by endpoint, model and what the server reported
+about it) never stand in for each other.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Protocol
 
@@ -53,9 +55,15 @@ class GenerationCache:
 
 
 def cache_key(
-    base_fingerprint: str, adapter_sha: str | None, prompt: str, settings: GenerationSettings
+    base_fingerprint: str,
+    adapter_sha: str | None,
+    prompt: str,
+    settings: GenerationSettings,
+    backend: Mapping[str, object] | None = None,
 ) -> str:
+    """``backend``: who generates (default the in-process transformers model, ``{"name": "hf"}``)."""
     payload = {
+        "backend": dict(backend) if backend else {"name": "hf"},
         "base": base_fingerprint,
         "adapter": adapter_sha or "none",
         "prompt": prompt,

@@ -30,14 +30,27 @@ class _Strict(BaseModel):
 
 
 class GenerationSettings(_Strict):
-    """How outputs are generated; every field is part of the cache key."""
+    """How outputs are generated; the fields that change an output are part of the cache key."""
 
+    backend: Literal["hf", "openai"] = "hf"  # in-process transformers, or an OpenAI-compatible server
     max_new_tokens: int = Field(128, ge=1, le=4096)
     batch_size: int = Field(16, ge=1, le=1024)
     system_prompt: str = SYSTEM_PROMPT
     dtype: Literal["auto", "float32", "bfloat16", "float16"] = "auto"
     merge_adapter: bool = False
     max_prompt_tokens: int = Field(1024, ge=16)
+
+
+class ServerSettings(_Strict):
+    """The OpenAI-compatible server of ``generation.backend: openai`` (CLI options override these)."""
+
+    endpoint: str | None = None  # e.g. http://localhost:8000/v1
+    served_model: str | None = None  # the LoRA module's name on the server
+    served_base: str | None = None  # the base model's name there (baseline); default: what the server reports
+    api_key_env: str = Field("OPENAI_API_KEY", pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+    concurrency: int = Field(128, ge=1, le=4096)  # requests in flight
+    timeout_s: float = Field(300.0, gt=0)  # per request, queueing on the server included
+    max_retries: int = Field(5, ge=0, le=20)  # on 429, 5xx, timeouts and dropped connections
 
 
 class DatasetSpec(_Strict):
@@ -111,6 +124,7 @@ class EvalConfig(_Strict):
     """The whole eval config file."""
 
     generation: GenerationSettings = GenerationSettings()
+    server: ServerSettings = ServerSettings()
     datasets: list[DatasetSpec] = Field(min_length=1)
     thresholds: dict[str, float] = Field(default_factory=dict)
     gate_on: GateOn | dict[str, GateOn] = "point"

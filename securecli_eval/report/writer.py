@@ -16,19 +16,22 @@ from pathlib import Path
 
 from securecli_eval import __version__, lineage
 from securecli_eval.gates import decide
+from securecli_eval.generate.openai import ServedModel
 from securecli_eval.inputs.previous import read_metrics
 from securecli_eval.jsonl import dumps_lines, read_objects
 from securecli_eval.records import (
     AdapterRecord,
+    BackendRecord,
     BaseModelRecord,
     ConfigRecord,
     DatasetRecord,
     GateResult,
     MetricsReport,
     RunRecord,
+    ServedModelRecord,
 )
 from securecli_eval.report.render import render_markdown
-from securecli_eval.run import Evaluation
+from securecli_eval.run import Evaluation, Prepared
 
 BASE_EXAMPLES = "base_examples.jsonl"
 PACKAGES = ("torch", "transformers", "peft", "datasets", "tokenizers", "pytest", "pydantic", "lm-eval")
@@ -70,6 +73,7 @@ def build_report(
         base_model=BaseModelRecord(name=prepared.base_name, fingerprint=evaluation.base_fingerprint),
         eval_config=ConfigRecord(path=str(options.eval_config), sha256=prepared.config_sha256),
         generation=generation,
+        backend=backend_record(prepared),
         device=evaluation.device,
         datasets=[
             DatasetRecord(
@@ -98,6 +102,25 @@ def build_report(
             generated_base_now=evaluation.generated_base,
             results_dir=str(options.results_dir),
         ),
+    )
+
+
+def backend_record(prepared: Prepared) -> BackendRecord:
+    """The backend section: for a served run, the endpoint, what the server reported, the check."""
+    served = prepared.served
+    if served is None:
+        return BackendRecord()
+
+    def record(model: ServedModel | None) -> ServedModelRecord | None:
+        return None if model is None else ServedModelRecord(name=model.name, reported=model.reported)
+
+    return BackendRecord(
+        name="openai",
+        endpoint=served.adapter.endpoint.shown,
+        served_model=record(served.adapter),
+        served_base=record(served.base),
+        identity_check="passed" if served.passed else "unverified",
+        identity_detail=served.detail,
     )
 
 
