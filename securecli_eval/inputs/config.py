@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -34,7 +34,11 @@ class GenerationSettings(_Strict):
 
     backend: Literal["hf", "openai"] = "hf"  # in-process transformers, or an OpenAI-compatible server
     max_new_tokens: int = Field(128, ge=1, le=4096)
-    batch_size: int = Field(16, ge=1, le=1024)
+    batch_size: int = Field(16, ge=1, le=1024)  # in-process, on CPU and MPS
+    cuda_batch_size: Annotated[int, Field(ge=1, le=4096)] | Literal["auto"] = (
+        "auto"  # on CUDA; auto: as many as free GPU memory holds
+    )
+    cuda_static_cache: bool = False  # on CUDA: static KV cache + torch.compile (pays on long suites)
     system_prompt: str = SYSTEM_PROMPT
     dtype: Literal["auto", "float32", "bfloat16", "float16"] = "auto"
     merge_adapter: bool = False
