@@ -41,7 +41,7 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="bench-generation-"))
     base = build_tiny_base(work / "base")
     adapter = build_tiny_adapter(base, work / "adapter")
-    data = Path(__file__).resolve().parent.parent / "securecli_eval" / "data" / "test.jsonl"
+    data = Path(__file__).resolve().parent.parent / "securecli_eval" / "resources" / "data" / "test.jsonl"
     rows = [json.loads(line) for line in data.read_text().splitlines()]
     instructions = [rows[i % len(rows)]["instruction"] for i in range(args.prompts)]
     settings = GenerationSettings(max_new_tokens=args.max_new_tokens, batch_size=args.batch_size)

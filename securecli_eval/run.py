@@ -78,10 +78,6 @@ class Prepared:
     served: ServedIdentity | None = None  # with --backend openai: what the server serves, checked
 
     @property
-    def backend(self) -> str:
-        return "openai" if self.served is not None else "hf"
-
-    @property
     def dataset_sizes(self) -> dict[str, int]:
         """Examples evaluated per dataset name (after --limit)."""
         return dict(Counter(example.dataset for example in self.examples))

@@ -59,8 +59,8 @@ class Endpoint:
     url: str
     api_key_env: str = "OPENAI_API_KEY"
     key_required: bool = False  # --api-key-env NAME given: NAME must be set
-    concurrency: int = 64
-    timeout_s: float = 120.0
+    concurrency: int = 128  # the defaults of the eval config's server: section
+    timeout_s: float = 300.0
     max_retries: int = 5
 
     @property
@@ -269,7 +269,8 @@ class ChatClient:
             loop.close()
 
     def complete(self, model: str, messages: list[dict[str, str]], max_tokens: int) -> Completion:
-        return next(iter(self.stream(model, [messages], max_tokens)))[1]
+        [(_, completion)] = self.stream(model, [messages], max_tokens)
+        return completion
 
 
 def render_chats(instructions: Sequence[str], system_prompt: str) -> list[str]:

@@ -56,6 +56,19 @@ class ServerSettings(_Strict):
     timeout_s: float = Field(300.0, gt=0)  # per request, queueing on the server included
     max_retries: int = Field(5, ge=0, le=20)  # on 429, 5xx, timeouts and dropped connections
 
+    @field_validator("endpoint")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        from urllib.parse import urlsplit
+
+        if value is not None and (
+            urlsplit(value).scheme not in ("http", "https") or not urlsplit(value).hostname
+        ):
+            raise ValueError(
+                "must be the http(s) URL of an OpenAI-compatible API, e.g. http://localhost:8000/v1"
+            )
+        return value
+
 
 class DatasetSpec(_Strict):
     """One JSONL dataset: where it is, what kind of gates read it, and which fields hold what."""

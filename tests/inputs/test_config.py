@@ -77,3 +77,17 @@ def test_gate_on_mapping(tmp_path):
     config, _ = load_config(path)
     (gate,) = gates_from_thresholds(config.thresholds, config.gate_mode)
     assert gate.gate_on == "lower" and gate.op == ">=" and gate.threshold == 0.5
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("server:\n  endpoint: localhost:8000\n", r"key 'server.endpoint': must be the http\(s\) URL"),
+        ("server:\n  api_key_env: my-key\n", r"key 'server.api_key_env'"),
+        ("generation:\n  backend: vllm\n", r"key 'generation.backend'"),
+        ("generation:\n  cuda_batch_size: 0\n", r"key 'generation.cuda_batch_size"),
+    ],
+)
+def test_serving_settings_are_checked(tmp_path, text, message):
+    with pytest.raises(ConfigError, match=message):
+        load_config(write(tmp_path, MINIMAL + text))
