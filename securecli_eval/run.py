@@ -55,6 +55,7 @@ class RunOptions:
     progress: bool = True
     baseline: bool | None = None  # None: the config's baseline.enabled
     compare_to: Path | None = None  # previous release's metrics.json
+    command: str | None = None  # the command line, recorded in metrics.json
 
 
 @dataclass(frozen=True)
