@@ -152,7 +152,7 @@ def test_terminal_summary_is_the_verdict_failing_gates_inconclusive_notes_and_re
 def test_gate_failure_text_holds_no_progress_bars_or_library_logs(project, tiny_adapter):
     """The first gate test's setup runs the evaluation: its bars and logs are not that gate's failure."""
     config = project.path / "eval.yaml"
-    text = config.read_text().replace("exact_match_min: 0.0", "exact_match_min: 1.01")  # fails, and runs first
+    text = config.read_text().replace("exact_match_min: 0.0", "exact_match_min: 1.01")  # fails; runs first
     config.write_text(text.replace("cache_dir:", "cache_dir: fresh-cache #"))  # generate: a progress bar
     project.makeconftest(LOGS_WHILE_JUDGING)
     result = project.runpytest(
