@@ -79,7 +79,6 @@ def _span(*reports: MetricsReport) -> dict[str, list[float | None]]:
 class ExampleView:
     """One row of the example table, texts already redacted (the template escapes them)."""
 
-    key: Key
     index: int
     id: str
     dataset: str
@@ -117,7 +116,6 @@ def example_view(
     output, command = str(example.get("output") or ""), str(example.get("command") or "")
     broken = len(change.broken) if change else 0
     return ExampleView(
-        key=key_of(example),
         index=index,
         id=_text(example.get("id"), 200),
         dataset=_text(example.get("dataset"), 200),
