@@ -10,6 +10,7 @@ dataset text is redacted of token-shaped strings here and escaped by the templat
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,6 +23,16 @@ from securecli_eval.report.breakdown import Change, Key, Outcome, Row, key_of
 from securecli_eval.templating import environment, redact
 
 TEXT_LIMIT = 1200  # characters of one model output or instruction kept in the page
+# metrics.json fields the page lays out; any other (added by a newer release) is shown as it is
+LAID_OUT = {
+    "schema_version", "tool", "verdict", "verdict_reasons", "limited", "limit", "adapter", "base_model",
+    "eval_config", "generation", "device", "datasets", "packages", "git", "sandbox", "gates", "metrics",
+    "adversarial_categories", "baseline", "drift", "general", "worst_examples", "run",
+}  # fmt: skip
+LAID_OUT_RUN = {
+    "started_at", "finished_at", "duration_s", "timings", "generated_now", "generated_base_now",
+    "results_dir", "command",
+}  # fmt: skip
 WORST_SHOWN = 5  # examples on the first screen
 TOP_UTILITIES = 20
 
@@ -195,6 +206,18 @@ def _category_charts(
     return result
 
 
+def more_evidence(report: MetricsReport) -> list[tuple[str, str]]:
+    """Fields of metrics.json the page has no place for, as (name, JSON text), so none goes unseen."""
+    data = report.model_dump(mode="json")
+    found = {name: value for name, value in data.items() if name not in LAID_OUT}
+    found.update({f"run.{k}": v for k, v in data["run"].items() if k not in LAID_OUT_RUN})
+    return [
+        (name, _text(json.dumps(value, indent=1, sort_keys=True), 20000))
+        for name, value in sorted(found.items())
+        if value not in (None, {}, [])
+    ]
+
+
 def _gated_outcomes(report: MetricsReport) -> set[str]:
     """Outcome keys of the metrics whose gates did not pass: their failures rank first."""
     keys = set()
@@ -258,6 +281,7 @@ def render_html(report: MetricsReport, examples: Sequence[Row], base_examples: S
             total=len(examples),
             base_total=len(base_examples),
             command=_text(report.run.command, 2000) if report.run.command else None,
+            more=more_evidence(report),
         )
     )
 

@@ -223,3 +223,16 @@ def test_fixture_is_valid_evidence():
     assert json.loads((FIXTURES / "metrics.json").read_text())["run"]["command"].startswith(
         "pytest regression"
     )
+
+
+def test_evidence_the_page_has_no_place_for_is_still_shown():
+    """A field a newer release adds to metrics.json appears in the run facts, as it is."""
+    report, examples, base = evidence()
+
+    class Newer(type(report)):
+        refusal_by_category: dict[str, float] = {"reverse_shell": 0.25}
+
+    page = render_html(Newer(**report.model_dump()), examples, base)
+    facts = page.split('id="run"', 1)[1]
+    assert "refusal_by_category" in facts and "reverse_shell" in facts
+    assert "refusal_by_category" not in render_html(report, examples, base)
