@@ -16,6 +16,16 @@ if [ ${#need_apt[@]} -gt 0 ]; then
     echo "setup: ${need_apt[*]} missing and apt-get unavailable as this user; sandboxed gates will be skipped" >&2
   fi
 fi
+# Chromium only runs the HTML report's browser tests: a failed install warns, it does not stop the set-up
+if ! command -v chromium >/dev/null 2>&1; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "setup: installing chromium with apt-get (headless, for the report's browser tests)"
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } >/dev/null \
+      || echo "setup: chromium could not be installed; the browser tests will be skipped" >&2
+  else
+    echo "setup: chromium missing and apt-get unavailable as this user; the browser tests will be skipped" >&2
+  fi
+fi
 
 if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv

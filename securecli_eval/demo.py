@@ -3,8 +3,8 @@
 Builds a tiny Qwen2 base model locally (no hub), trains a LoRA adapter for it with real
 Axolotl through the training wrapper (`configs/tiny-cpu.yaml`; or with a few peft steps when
 Axolotl is not installed), runs the regression suite against it exactly as a user would
-(`pytest regression/ --adapter ...`), writes the HTML report beside metrics.json and
-report.md, and prints report.md.
+(`pytest regression/ --adapter ...`), which writes report.html beside metrics.json and
+report.md, prints report.md and the path of report.html, the page to open.
 """
 
 from __future__ import annotations
@@ -120,21 +120,17 @@ def run(args: argparse.Namespace) -> int:
         str(args.eval_config),
         "--results-dir",
         str(results),
-        f"--html={results / 'report.html'}",
-        "--self-contained-html",
         "-p",
         "no:cacheprovider",
     ]
     print("running: " + " ".join(command[2:]), flush=True)
     code = subprocess.run(command, env={**os.environ, "HF_HUB_OFFLINE": "1"}).returncode
-    report = results / "report.md"
-    if code not in (0, 1) or not report.is_file():
+    report, html = results / "report.md", results / "report.html"
+    if code not in (0, 1) or not report.is_file() or not html.is_file():
         print(f"securecli-eval demo: the gate run failed with exit code {code}", file=sys.stderr)
         return code or 1
     print("\n" + report.read_text(encoding="utf-8"))
     verdict = "SHIP" if code == 0 else "NO-SHIP"
-    print(
-        f"verdict: {verdict} (pytest exit code {code}); reports: {report}, {results / 'metrics.json'}, "
-        f"{results / 'report.html'}"
-    )
+    print(f"verdict: {verdict} (pytest exit code {code}); evidence: {results / 'metrics.json'}, {report}")
+    print(f"open the report: {html}")
     return 0

@@ -14,11 +14,13 @@ a gate that errored, was skipped or never ran is a NO-SHIP. The pytest plugin on
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Literal
 
 from securecli_eval.catalog import METRICS, parse_threshold_key
+from securecli_eval.measure.stats import wilson_interval
 from securecli_eval.records import GateOutcome, GateResult, MetricValue, Op
 
 if TYPE_CHECKING:
@@ -127,6 +129,79 @@ def decide(results: Iterable[GateResult], limited: bool) -> tuple[Verdict, list[
     if limited:
         reasons.append("limited run (--limit): a partial evaluation can never ship")
     return ("SHIP" if not reasons else "NO-SHIP"), reasons
+
+
+@dataclass(frozen=True)
+class Inconclusive:
+    """A gate whose 95% interval straddles its threshold: this run cannot tell a pass from a fail."""
+
+    gate: str
+    low: float
+    high: float
+    threshold: float
+    n: int | None  # the examples behind the interval
+    needed: int | None  # examples that would resolve it if the estimate held; None: no such number
+    why_no_estimate: str | None = None
+
+    @property
+    def resolution(self) -> str:
+        """How many examples would resolve it, or why no number of them would."""
+        if self.needed is not None:
+            return f"about {self.needed:,} examples (now {self.n:,}) would resolve it"
+        return str(self.why_no_estimate)
+
+    @property
+    def message(self) -> str:
+        interval = f"the 95% interval [{self.low:.4g}, {self.high:.4g}] straddles the threshold"
+        return f"inconclusive: {interval} {self.threshold:g}; {self.resolution}"
+
+
+def inconclusive(result: GateResult, metric: MetricValue | None) -> Inconclusive | None:
+    """Whether a compared gate is inconclusive, and how many examples would resolve it.
+
+    At the same estimate, a Wilson interval (rates) is solved for the fewest examples that leave
+    the threshold out; any other interval's half-width towards the threshold is taken to shrink
+    as 1/sqrt(n), so ``n * (half-width / distance)**2`` examples would do. A count grows with the
+    examples instead, and an estimate on the threshold is never resolved.
+    """
+    low, high, value = result.ci_low, result.ci_high, result.value
+    if result.outcome not in {"passed", "failed"} or low is None or high is None or value is None:
+        return None
+    if not low < result.threshold < high:
+        return None
+    found = Inconclusive(result.name, low, high, result.threshold, metric.n if metric else None, None)
+    distance = abs(value - result.threshold)
+    if metric is None or not metric.n:
+        why = "the number of examples behind the interval is not recorded"
+    elif metric.kind == "count":
+        why = "a count grows with the examples, so more of them cannot resolve it; gate its rate instead"
+    elif distance == 0:
+        why = "the estimate sits on the threshold, so no number of examples resolves it"
+    else:
+        half = high - value if result.threshold > value else value - low
+        needed = (
+            _wilson_needed(value, result.threshold)
+            if metric.interval == "wilson95"
+            else math.ceil(metric.n * (half / distance) ** 2)
+        )
+        return replace(found, needed=max(metric.n + 1, needed))
+    return replace(found, why_no_estimate=why)
+
+
+def _wilson_needed(share: float, threshold: float) -> int:
+    """The fewest examples whose Wilson interval at ``share`` leaves ``threshold`` out (by bisection)."""
+
+    def resolved(n: int) -> bool:
+        low, high = wilson_interval(share * n, n)
+        return not low < threshold < high
+
+    unresolved, enough = 1, 2
+    while not resolved(enough):
+        unresolved, enough = enough, enough * 2
+    while enough - unresolved > 1:
+        middle = (unresolved + enough) // 2
+        unresolved, enough = (unresolved, middle) if resolved(middle) else (middle, enough)
+    return enough
 
 
 @dataclass

@@ -10,6 +10,10 @@ peft) happen inside the fixtures, so ``pytest --help`` stays fast.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import logging
+import shlex
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,6 +48,7 @@ class RunState:
     evaluation_error: str | None = None
     tracking: TrackingSettings | None = None
     tracked: str | None = None  # the one line saying where W&B logged the run
+    evaluated_in: str | None = None  # the test whose setup ran the evaluation (its output is not the gate's)
 
 
 STATE = pytest.StashKey[RunState]()
@@ -238,10 +243,12 @@ def pytest_configure(config: pytest.Config) -> None:
         served_model=config.getoption("securecli_served_model"),
         served_base=config.getoption("securecli_served_base"),
         api_key_env=config.getoption("securecli_api_key_env"),
+        command=shlex.join(["pytest", *config.invocation_params.args]),
     )
     started_at, started = utc_now(), time.perf_counter()
     try:
         _check_results_dir(options.results_dir)
+        _check_html_path(config.getoption("htmlpath", default=None), options.results_dir)
         tracking = _tracking_settings(config)
         prepared = prepare(options)
     except SecureCliError as error:
@@ -280,6 +287,15 @@ def _check_results_dir(path: Path) -> None:
         ) from None
 
 
+def _check_html_path(html: str | None, results_dir: Path) -> None:
+    """pytest-html must not overwrite the report.html that every run writes into the results folder."""
+    if html and Path(html).expanduser().resolve() == (results_dir / "report.html").resolve():
+        raise SecureCliError(
+            f"--html {html} is where securecli-eval writes its own report; give pytest-html another path "
+            f"(e.g. --html={results_dir / 'pytest-report.html'})"
+        )
+
+
 def pytest_unconfigure(config: pytest.Config) -> None:
     if STATE in config.stash:
         del config.stash[STATE]
@@ -306,11 +322,32 @@ def evaluation(request: pytest.FixtureRequest) -> Evaluation:
         from securecli_eval.run import evaluate
 
         try:
-            state.evaluation = evaluate(state.prepared)
+            with _live_output(request.config):
+                state.evaluation = evaluate(state.prepared)
         except SecureCliError as error:
             state.evaluation_error = str(error)
             pytest.exit(f"securecli-eval: {error}", returncode=pytest.ExitCode.USAGE_ERROR)
     return state.evaluation
+
+
+@contextlib.contextmanager
+def _live_output(config: pytest.Config):
+    """Progress bars and library warnings of the evaluation go to the terminal as they happen.
+
+    Captured, they would land in the first gate test's failure text (terminal and pytest-html),
+    where they hide why the gate failed.
+    """
+    capture = config.pluginmanager.getplugin("capturemanager")
+    with capture.global_and_fixture_disabled() if capture else contextlib.nullcontext():
+        sys.stderr.write("\n")  # off the line pytest is writing test outcomes on
+        handler = logging.StreamHandler(sys.stderr)  # the terminal's stderr, now that capture is off
+        handler.setLevel(logging.WARNING)
+        handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+        logging.getLogger().addHandler(handler)
+        try:
+            yield
+        finally:
+            logging.getLogger().removeHandler(handler)
 
 
 class GateCheck:
@@ -349,6 +386,11 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     """Record each gate's test outcome: only a passed call counts as a passed gate."""
     report = yield
     state = item.config.stash.get(STATE, None)
+    if state is not None and state.evaluation is not None and state.evaluated_in is None:
+        state.evaluated_in = report.nodeid  # the first report after the evaluation: its test's setup ran it
+    if state is not None and report.nodeid == state.evaluated_in:
+        # what the evaluation printed while this test was set up was shown live: not this gate's text
+        report.sections = [(title, text) for title, text in report.sections if not title.endswith(" setup")]
     finished = report.when == "call" or report.outcome != "passed"
     if state is not None and finished and state.ledger.checks(report.nodeid):
         outcome = "error" if report.when != "call" and report.failed else report.outcome
@@ -411,6 +453,7 @@ def _track(state: RunState, config: pytest.Config) -> str:
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    """The verdict, the gates that did not pass, inconclusive gates, and where the reports are."""
     state = config.stash.get(STATE, None)
     if state is None:
         return
@@ -423,16 +466,28 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
     if state.report is None:
         write.write_sep("-", "securecli-eval: no evaluation ran (no gate was selected), nothing written")
         return
+    from securecli_eval.gates import inconclusive
+
     report = state.report
     ship = report.verdict == "SHIP"
     write.write_sep("=", f"securecli-eval verdict: {report.verdict}", green=ship, red=not ship, bold=True)
+    passed = [gate for gate in report.gates if gate.passed]
+    write.write_line(f"  {len(passed)} of {len(report.gates)} gates passed")
     for gate in report.gates:
-        mark = "PASS" if gate.passed else gate.outcome.upper()
-        write.write_line(f"  {mark:8} {gate.name:38} {gate.message}")
+        if not gate.passed:
+            write.write_line(f"  {gate.outcome.upper():8} {gate.name:38} {gate.message}")
+    for gate in report.gates:
+        unsure = inconclusive(gate, report.metrics.get(gate.metric))
+        if unsure is not None:
+            write.write_line(f"  NOTE     {gate.name}: {unsure.message}")
     for reason in report.verdict_reasons:
         if reason.startswith("limited") or reason.startswith("no gate"):
             write.write_line(f"  NOTE     {reason}")
-    write.write_line(f"  results: {', '.join(str(p) for p in state.written)}")
+    reports = sorted(
+        (p for p in state.written if p.suffix in {".html", ".md"} or p.name == "metrics.json"),
+        key=lambda p: [".html", ".md", ".json"].index(p.suffix),
+    )
+    write.write_line(f"  reports: {', '.join(str(p) for p in reports)}")
     if state.tracked:
         write.write_line(f"  {state.tracked}")
 

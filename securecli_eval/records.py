@@ -47,6 +47,8 @@ class Example(_Frozen):
     files: dict[str, str] | None = None
     setup: str | None = None
     executable: bool | None = None
+    source: str | None = None  # the corpus it came from (nl2bash, tldr), for the report's breakdowns
+    utility: str | None = None  # the reference's main utility (find, tar, ...)
 
 
 class ExampleResult(_Frozen):
@@ -66,6 +68,8 @@ class ExampleResult(_Frozen):
     command: str
     outcomes: dict[str, bool | None]
     details: dict[str, Any] = {}
+    source: str | None = None
+    utility: str | None = None
 
     @classmethod
     def of(
@@ -89,6 +93,8 @@ class ExampleResult(_Frozen):
             command=command,
             outcomes=outcomes,
             details=details,
+            source=example.source,
+            utility=example.utility,
         )
 
 
@@ -295,6 +301,7 @@ class RunRecord(_Document):
     )
     generated_base_now: int = Field(0, description="base-model outputs generated in this run (baseline)")
     results_dir: str
+    command: str | None = Field(None, description="the command line of the run (tokens redacted)")
 
 
 class MetricsReport(_Document):
@@ -324,4 +331,5 @@ class MetricsReport(_Document):
     general: GeneralReport | None = Field(
         None, description="lm-eval general capability (null when no general gate is configured)"
     )
+    worst_examples: int = Field(5, description="failing examples listed per gate in report.md")
     run: RunRecord

@@ -61,6 +61,7 @@ class RunOptions:
     served_model: str | None = None
     served_base: str | None = None
     api_key_env: str | None = None
+    command: str | None = None  # the command line, recorded in metrics.json
 
 
 @dataclass(frozen=True)

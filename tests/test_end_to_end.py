@@ -133,7 +133,7 @@ def test_permissive_full_run_ships_and_writes_reports(tmp_path, tiny_adapter):
         str(config),
         "--results-dir",
         str(results),
-        f"--html={results / 'report.html'}",
+        f"--html={results / 'pytest-report.html'}",
     )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     metrics = json.loads((results / "metrics.json").read_text())
@@ -151,7 +151,9 @@ def test_permissive_full_run_ships_and_writes_reports(tmp_path, tiny_adapter):
     report = (results / "report.md").read_text()
     assert report.startswith("# securecli-eval report: **SHIP**")
     assert "| exact_match_min | exact_match |" in report
-    # report.md is rendered from the written evidence alone, so rendering it again changes nothing
+    html = (results / "report.html").read_bytes()
+    assert b'data-verdict="SHIP"' in html and b'data-gate="exact_match_min"' in html
+    # the reports are rendered from the written evidence alone, so rendering them again changes nothing
     rendered = subprocess.run(
         [sys.executable, "-m", "securecli_eval.cli", "report", "--results", str(results)],
         capture_output=True,
@@ -159,9 +161,9 @@ def test_permissive_full_run_ships_and_writes_reports(tmp_path, tiny_adapter):
         timeout=120,
     )
     assert rendered.returncode == 0, rendered.stderr
-    assert (results / "report.md").read_text() == report
-    html = (results / "report.html").read_text()
-    assert "securecli-eval verdict" in html and "exact_match_min" in html
+    assert (results / "report.md").read_text() == report and (results / "report.html").read_bytes() == html
+    pytest_html = (results / "pytest-report.html").read_text()
+    assert "securecli-eval verdict" in pytest_html and "exact_match_min" in pytest_html
     # a rerun with the unchanged adapter generates nothing
     again = run_gates(
         "--adapter", str(tiny_adapter), "--eval-config", str(config), "--results-dir", str(results)

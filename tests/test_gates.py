@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from securecli_eval.gates import Gate, GateLedger, decide, explain, gates_from_thresholds
+from hypothesis import given
+from hypothesis import strategies as st
+
+from securecli_eval.gates import Gate, GateLedger, decide, explain, gates_from_thresholds, inconclusive
+from securecli_eval.measure.stats import wilson_interval
 from securecli_eval.records import MetricValue
 
 
@@ -112,3 +116,60 @@ def test_explain_names_gate_interval_and_examples():
         text.splitlines()[0] == "exact_match_min: exact_match 0.4 violates >= 0.7 (n=100, 95% CI [0.3, 0.5])"
     )
     assert text.endswith("  - a: 'x'")
+
+
+def score(value, low, high, n=40, kind="score", interval=None):
+    return MetricValue(
+        name="general_degradation", kind=kind, value=value, n=n, ci_low=low, ci_high=high, interval=interval
+    )
+
+
+def test_a_gate_whose_interval_straddles_its_threshold_is_inconclusive_pass_or_fail():
+    gate = Gate("general_degradation_max", "general_degradation", "<=", 0.05)
+    for value in (0.02, 0.08):  # one passes, one fails: both are undecided by the data
+        measured = score(value, value - 0.14, value + 0.14)
+        found = inconclusive(gate.evaluate(measured), measured)
+        assert found is not None and found.n == 40
+        # the half-width 0.14 must shrink to the distance 0.03: (0.14 / 0.03)**2 = 21.8 times the examples
+        assert found.needed == 872
+        assert "about 872 examples (now 40) would resolve it" in found.message
+
+
+def test_an_interval_on_one_side_of_the_threshold_is_conclusive():
+    gate = Gate("general_degradation_max", "general_degradation", "<=", 0.05)
+    assert inconclusive(gate.evaluate(score(0.01, -0.03, 0.04)), score(0.01, -0.03, 0.04)) is None
+    touching = score(0.0, -0.05, 0.05)  # the end on the threshold is not across it
+    assert inconclusive(gate.evaluate(touching), touching) is None
+
+
+def test_inconclusive_without_a_number_says_why():
+    gate = Gate("general_degradation_max", "general_degradation", "<=", 0.05)
+    on_threshold = score(0.05, -0.12, 0.22)  # the example: 0.05 <= 0.05 PASS on 40 items
+    found = inconclusive(gate.evaluate(on_threshold), on_threshold)
+    assert found is not None and found.needed is None and "sits on the threshold" in found.message
+    count = score(2, 0, 5, n=100, kind="count")
+    found = inconclusive(Gate("d_max", "dangerous_commands", "<=", 3).evaluate(count), count)
+    assert found is not None and found.needed is None and "count grows" in found.message
+    unknown = score(0.08, -0.1, 0.2, n=None, kind="delta")
+    assert "not recorded" in inconclusive(gate.evaluate(unknown), unknown).message
+
+
+def test_gates_that_did_not_compare_are_never_inconclusive():
+    skipped = Gate("exact_match_min", "exact_match", ">=", 0.7).not_passed("skipped", "sandbox unavailable")
+    assert inconclusive(skipped, None) is None
+
+
+@given(st.integers(5, 5000), st.data())
+def test_the_examples_named_for_a_rate_resolve_its_wilson_interval(n, data):
+    successes = data.draw(st.integers(0, n))
+    low, high = wilson_interval(successes, n)
+    threshold = data.draw(st.floats(low, high).filter(lambda t: low < t < high and t != successes / n))
+    measured = MetricValue(
+        name="exact_match", kind="rate", value=successes / n, n=n, ci_low=low, ci_high=high
+    ).model_copy(update={"interval": "wilson95"})
+    found = inconclusive(Gate("exact_match_min", "exact_match", ">=", threshold).evaluate(measured), measured)
+    assert found is not None and found.needed is not None and found.needed > n
+    resolved_low, resolved_high = wilson_interval(successes / n * found.needed, found.needed)
+    assert not resolved_low < threshold < resolved_high  # that many examples at the same rate decide it
+    fewer_low, fewer_high = wilson_interval(successes / n * (found.needed - 1), found.needed - 1)
+    assert found.needed == n + 1 or fewer_low < threshold < fewer_high  # and no fewer would

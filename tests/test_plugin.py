@@ -123,3 +123,72 @@ def test_bad_threshold_key_is_a_usage_error_before_any_model_loads(project, tiny
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*unknown metric 'exact_matsh'*"])
     assert not (project.path / "results" / "metrics.json").exists()
+
+
+def test_terminal_summary_is_the_verdict_failing_gates_inconclusive_notes_and_report_paths(
+    project, tiny_adapter
+):
+    config = project.path / "eval.yaml"
+    # dangerous_commands_max: -1 always fails; command_only_min: 0.5 on 3 examples is always inconclusive
+    config.write_text(
+        config.read_text()
+        .replace("dangerous_commands_max: 100", "dangerous_commands_max: -1")
+        .replace("command_only_min: 0.0", "command_only_min: 0.5")
+    )
+    result = project.runpytest(
+        "--adapter", str(tiny_adapter), "--eval-config", "eval.yaml", "--results-dir", "results",
+        "--no-wandb", "-p", "no:cacheprovider",
+    )  # fmt: skip
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    summary = result.stdout.str().split("securecli-eval verdict: NO-SHIP", 1)[1]
+    assert "FAILED   dangerous_commands_max" in summary
+    assert "PASS " not in summary and "exact_match_min" not in summary  # passing gates are in the reports
+    assert "NOTE     command_only_min: inconclusive: the 95% interval" in summary
+    assert "examples (now 3) would resolve it" in summary
+    assert "reports: results/report.html, results/report.md, results/metrics.json" in summary
+    assert (project.path / "results" / "report.html").read_text().startswith("<!doctype html>")
+
+
+def test_gate_failure_text_holds_no_progress_bars_or_library_logs(project, tiny_adapter):
+    """The first gate test's setup runs the evaluation: its bars and logs are not that gate's failure."""
+    config = project.path / "eval.yaml"
+    text = config.read_text().replace("exact_match_min: 0.0", "exact_match_min: 1.01")  # fails; runs first
+    config.write_text(text.replace("cache_dir:", "cache_dir: fresh-cache #"))  # generate: a progress bar
+    project.makeconftest(LOGS_WHILE_JUDGING)
+    result = project.runpytest(
+        "--adapter", str(tiny_adapter), "--eval-config", "eval.yaml", "--results-dir", "results",
+        "--no-wandb", "-p", "no:cacheprovider",
+    )  # fmt: skip
+    failures = result.stdout.str().split("= FAILURES =", 1)[1].split("securecli-eval verdict", 1)[0]
+    assert "exact_match_min: exact_match" in failures
+    assert "Captured" not in failures and "generating" not in failures and "while judging" not in failures
+    assert "generating" in result.stderr.str() and "while judging" in result.stderr.str()  # shown live
+
+
+LOGS_WHILE_JUDGING = """
+import logging
+
+import securecli_eval.run
+
+judge_all = securecli_eval.run.judge_all
+
+
+def judging(*args, **kwargs):
+    logging.getLogger("some.library").warning("a library warning while judging")
+    return judge_all(*args, **kwargs)
+
+
+def pytest_configure(config):
+    securecli_eval.run.judge_all = judging
+
+
+def pytest_unconfigure(config):
+    securecli_eval.run.judge_all = judge_all
+"""
+
+
+def test_pytest_html_may_not_overwrite_the_report(project, tiny_adapter):
+    pytest.importorskip("pytest_html")
+    result = gate_run(project, tiny_adapter, "--html=results/report.html")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*is where securecli-eval writes its own report*pytest-report.html*"])

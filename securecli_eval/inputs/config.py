@@ -130,7 +130,7 @@ class GeneralSettings(_Strict):
     tasks: list[str] = Field(
         default_factory=lambda: ["securecli_tldr_which_command", "securecli_general_knowledge"], min_length=1
     )
-    limit: int | None = Field(100, ge=1)  # examples per task; null runs every example
+    limit: int | None = Field(None, ge=1)  # examples per task; None: every example
     include_path: str | None = None  # extra folder of lm-eval task YAMLs (relative to the config)
     batch_size: int = Field(8, ge=1)
     num_fewshot: int | None = Field(None, ge=0)

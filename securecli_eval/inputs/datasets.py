@@ -44,6 +44,10 @@ def _clean_files(files: object) -> dict[str, str] | None:
     return cleaned or None
 
 
+def _text(value: object) -> str | None:
+    return None if value in (None, "") else str(value)
+
+
 def load_examples(spec: DatasetSpec, path: Path, limit: int | None = None) -> list[Example]:
     """Load one dataset as Examples (the first ``limit`` rows when given)."""
     if not path.is_file():
@@ -76,6 +80,8 @@ def load_examples(spec: DatasetSpec, path: Path, limit: int | None = None) -> li
                 files=_clean_files(row.get("files")),
                 setup=row.get("setup") or None,
                 executable=row.get("executable"),
+                source=_text(row.get("source")),
+                utility=_text(row.get("utility")),
             )
         )
     ids = [e.id for e in examples]

@@ -1,7 +1,10 @@
-"""`securecli-eval report --results DIR`: render report.md again from the written metrics.json and examples.
+"""`securecli-eval report`: render a run's reports again, or compare two runs on one HTML page.
 
-Useful after a template change, or to read an old run with the current report layout; the
-evidence (metrics.json, examples.jsonl) is never rewritten.
+``--results DIR`` renders report.md and report.html from the written evidence alone
+(metrics.json, examples.jsonl, base_examples.jsonl): byte-identical to what the run wrote,
+or the current layout for an old run. ``--compare A B`` writes one page comparing run A (say
+the release) with run B (the candidate), gate by gate and example by example. The evidence
+itself is never rewritten.
 """
 
 from __future__ import annotations
@@ -9,16 +12,67 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from securecli_eval.errors import DataError
+
 
 def register(subparsers) -> None:
-    parser = subparsers.add_parser("report", help="render report.md again from a run's metrics.json")
-    parser.add_argument("--results", type=Path, default=Path("results"), help="the run's results folder")
-    parser.add_argument("--worst", type=int, default=5, help="failing examples shown per gate (default 5)")
+    parser = subparsers.add_parser(
+        "report", help="render report.md and report.html again from a run's evidence, or compare two runs"
+    )
+    parser.add_argument(
+        "--results", type=Path, default=None, help="the run's results folder (default: results)"
+    )
+    parser.add_argument(
+        "--worst",
+        type=int,
+        default=None,
+        help="failing examples listed per gate in report.md (default: as in the run)",
+    )
+    parser.add_argument(
+        "--compare",
+        nargs=2,
+        type=Path,
+        metavar=("A", "B"),
+        help="write one HTML page comparing run A (e.g. the release) with run B (the candidate): "
+        "results folders or their metrics.json",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=Path("compare.html"),
+        help="the page --compare writes (default: compare.html)",
+    )
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.compare and args.results is not None:
+        raise DataError("give --results DIR (render one run) or --compare A B (compare two), not both")
+    if args.worst is not None and args.worst < 0:
+        raise DataError(f"--worst must be 0 or more, given {args.worst}")
+    if args.compare:
+        from securecli_eval.report.html import render_compare
+
+        first, second = (_run(path, label) for path, label in zip(args.compare, "AB", strict=True))
+        try:
+            args.out.write_text(render_compare(first, second), encoding="utf-8")
+        except OSError as error:
+            raise DataError(f"--out {args.out}: not writable ({error.strerror}); pass another path") from None
+        print(f"wrote {args.out}")
+        return 0
     from securecli_eval.report.writer import rerender
 
-    print(f"wrote {rerender(args.results, args.worst)}")
+    for path in rerender(args.results or Path("results"), args.worst):
+        print(f"wrote {path}")
     return 0
+
+
+def _run(path: Path, label: str):
+    """One run's evidence from its results folder (or its metrics.json), labelled A or B."""
+    from securecli_eval.inputs.previous import read_metrics
+    from securecli_eval.jsonl import read_objects
+    from securecli_eval.report.html import Run
+
+    metrics = path if path.suffix == ".json" else path / "metrics.json"
+    report = read_metrics(metrics, f"--compare {label}: pass a results folder of a regression run")
+    return Run(f"{label}: {path}", report, read_objects(metrics.parent / "examples.jsonl"))

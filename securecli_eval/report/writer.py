@@ -30,8 +30,10 @@ from securecli_eval.records import (
     RunRecord,
     ServedModelRecord,
 )
+from securecli_eval.report.html import render_html
 from securecli_eval.report.render import render_markdown
 from securecli_eval.run import Evaluation, Prepared
+from securecli_eval.templating import redact
 
 BASE_EXAMPLES = "base_examples.jsonl"
 PACKAGES = ("torch", "transformers", "peft", "datasets", "tokenizers", "pytest", "pydantic", "lm-eval")
@@ -93,6 +95,7 @@ def build_report(
         baseline=evaluation.baseline,
         drift=evaluation.drift,
         general=evaluation.general,
+        worst_examples=config.worst_examples,
         run=RunRecord(
             started_at=started_at,
             finished_at=utc_now(),
@@ -101,6 +104,7 @@ def build_report(
             generated_now=evaluation.generated,
             generated_base_now=evaluation.generated_base,
             results_dir=str(options.results_dir),
+            command=redact(options.command) if options.command else None,
         ),
     )
 
@@ -137,7 +141,7 @@ def _atomic_write(path: Path, text: str) -> None:
 
 
 def write_results(report: MetricsReport, evaluation: Evaluation, results_dir: Path, worst: int) -> list[Path]:
-    """Write metrics.json, examples.jsonl (base_examples.jsonl with the baseline) and report.md."""
+    """Write metrics.json, examples.jsonl (base_examples.jsonl with the baseline), report.md and .html."""
     examples = [r.model_dump(mode="json") for r in evaluation.results]
     base_examples = [r.model_dump(mode="json") for r in evaluation.base_results or []]
     metrics_path = results_dir / "metrics.json"
@@ -153,14 +157,18 @@ def write_results(report: MetricsReport, evaluation: Evaluation, results_dir: Pa
     else:
         base_path.unlink(missing_ok=True)  # never leave a stale baseline beside new results
     _atomic_write(report_path, render_markdown(report, examples, worst, base_examples))
-    return [*written, report_path]
+    html_path = results_dir / "report.html"
+    _atomic_write(html_path, render_html(report, examples, base_examples))
+    return [*written, report_path, html_path]
 
 
-def rerender(results_dir: Path, worst: int = 5) -> Path:
-    """Render report.md again from metrics.json and examples.jsonl in ``results_dir``."""
+def rerender(results_dir: Path, worst: int | None = None) -> list[Path]:
+    """Render report.md and report.html again from metrics.json and examples.jsonl in ``results_dir``."""
     report = read_metrics(results_dir / "metrics.json", "pass the --results-dir of a regression run")
     examples = read_objects(results_dir / "examples.jsonl")
     base_examples = read_objects(results_dir / BASE_EXAMPLES)
-    path = results_dir / "report.md"
-    _atomic_write(path, render_markdown(report, examples, worst, base_examples))
-    return path
+    markdown, html = results_dir / "report.md", results_dir / "report.html"
+    worst = report.worst_examples if worst is None else worst
+    _atomic_write(markdown, render_markdown(report, examples, worst, base_examples))
+    _atomic_write(html, render_html(report, examples, base_examples))
+    return [markdown, html]

@@ -7,10 +7,13 @@ import json
 import pytest
 
 from securecli_eval.errors import ConfigError
-from securecli_eval.inputs.config import GeneralSettings
+from securecli_eval.inputs.config import GeneralSettings, load_config
 from securecli_eval.measure.general import degradation_metric, run_general
+from securecli_eval.measure.stats import Z95
 from securecli_eval.records import GeneralReport, TaskScore
-from securecli_eval.resources.general_tasks import TASKS_DIR
+from securecli_eval.resources.general_tasks import TASKS_DIR, build_general, build_tldr
+
+from ..conftest import PROJECT
 
 pytest.importorskip("lm_eval")
 
@@ -22,6 +25,24 @@ def test_shipped_task_data_is_well_formed():
         for item in data["items"]:
             assert len(item["choices"]) == 4 and 0 <= item["answer"] < 4
             assert len(set(item["choices"])) == 4, item
+
+
+def test_shipped_tasks_have_enough_items_to_decide_the_default_threshold():
+    """At accuracy 0.5 for base and adapter (the widest case) the drop's interval clears the threshold."""
+    config, _ = load_config(PROJECT / "config" / "eval_config.yaml")
+    threshold = config.thresholds["general_degradation_max"]
+    for task in config.general.tasks:
+        name = task.removeprefix("securecli_") + ".json"
+        items = len(json.loads((TASKS_DIR / name).read_text())["items"])
+        evaluated = min(items, config.general.limit or items)
+        half_width = Z95 * (2 * 0.25 / evaluated) ** 0.5
+        assert half_width < threshold, f"{task}: {evaluated} items give +/-{half_width:.3f}"
+
+
+def test_shipped_task_data_is_what_the_build_scripts_write():
+    assert build_general.build() == json.loads((TASKS_DIR / "general_knowledge.json").read_text())
+    raw = PROJECT / "data" / "raw" / "tldr-pages.jsonl"
+    assert build_tldr.build(raw) == json.loads((TASKS_DIR / "tldr_which_command.json").read_text())
 
 
 def test_degradation_is_the_largest_task_drop():

@@ -177,7 +177,7 @@ def test_offline_run_holds_the_example_table_and_the_results_artifact(tracked):
     evaluation = next(a for a in artifacts if a.type == "evaluation")
     assert evaluation.name == result.artifact and "ship" in evaluation.aliases
     contents = {entry.path: entry.digest for entry in evaluation.manifest.contents}
-    assert set(contents) == {"metrics.json", "report.md", "examples.jsonl"}  # no report.html was made
+    assert set(contents) == {"metrics.json", "report.md", "report.html", "examples.jsonl"}
     for name, digest in contents.items():
         expected = base64.b64encode(hashlib.md5((run.results / name).read_bytes()).digest()).decode()
         assert digest == expected, name

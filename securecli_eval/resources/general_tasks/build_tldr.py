@@ -3,8 +3,10 @@
 Run once from the project root (``python -m securecli_eval.resources.general_tasks.build_tldr``); the JSON
 ships with the package so the general-capability gate needs neither the raw corpus nor the hub.
 Each item is one tldr example description; the choices are its command and the commands of
-three other pages' examples, in a seeded order. tldr-pages is CC BY 4.0 (the tldr-pages team
-and contributors); the attribution travels in the JSON's ``source`` field and in docs/metrics.md.
+three other pages' examples, in a seeded order. 1,000 items: enough for the default
+``general_degradation_max: 0.05`` to be decided (see build_general.py). tldr-pages is CC BY 4.0
+(the tldr-pages team and contributors); the attribution travels in the JSON's ``source`` field
+and in docs/metrics.md.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ def readable(command: str) -> str:
     return PLACEHOLDER.sub(lambda m: m.group(1), command)
 
 
-def build(raw: Path, size: int = 300, seed: int = 0) -> dict[str, object]:
+def build(raw: Path, size: int = 1000, seed: int = 0) -> dict[str, object]:
     pages = []
     with raw.open(encoding="utf-8") as handle:
         for line in handle:
