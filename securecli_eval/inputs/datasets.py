@@ -44,6 +44,13 @@ def _clean_files(files: object) -> dict[str, str] | None:
     return cleaned or None
 
 
+def _clean_references(references: object) -> tuple[str, ...]:
+    """Several accepted commands (a list of strings); anything else means just ``command``."""
+    if not isinstance(references, list):
+        return ()
+    return tuple(r for r in references if isinstance(r, str) and r.strip())
+
+
 def load_examples(spec: DatasetSpec, path: Path, limit: int | None = None) -> list[Example]:
     """Load one dataset as Examples (the first ``limit`` rows when given)."""
     if not path.is_file():
@@ -76,6 +83,7 @@ def load_examples(spec: DatasetSpec, path: Path, limit: int | None = None) -> li
                 files=_clean_files(row.get("files")),
                 setup=row.get("setup") or None,
                 executable=row.get("executable"),
+                references=_clean_references(row.get("references")) if spec.kind == "domain" else (),
             )
         )
     ids = [e.id for e in examples]

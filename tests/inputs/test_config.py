@@ -77,3 +77,10 @@ def test_gate_on_mapping(tmp_path):
     config, _ = load_config(path)
     (gate,) = gates_from_thresholds(config.thresholds, config.gate_mode)
     assert gate.gate_on == "lower" and gate.op == ">=" and gate.threshold == 0.5
+
+
+def test_sandbox_limits_are_checked(tmp_path):
+    config, _ = load_config(write(tmp_path, MINIMAL + "sandbox:\n  timeout_seconds: 2\n  memory_mib: 256\n"))
+    assert config.sandbox.timeout_seconds == 2 and config.sandbox.memory_mib == 256
+    with pytest.raises(ConfigError, match="memory_mib"):
+        load_config(write(tmp_path, MINIMAL + "sandbox:\n  memory_mib: 1\n"))
