@@ -23,7 +23,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="judge whether predicted commands do the same as references (sandboxed execution)",
         description=__doc__.splitlines()[0],
     )
-    parser.add_argument("--workers", type=int, default=None, help="parallel sandboxes (default: 2 x CPUs)")
+    parser.add_argument("--workers", type=int, default=None, help="parallel sandboxes (default: 4 x CPUs)")
     parser.add_argument(
         "--timeout", type=float, default=5.0, help="wall-clock seconds per command (default 5)"
     )

@@ -189,7 +189,8 @@ def judge_many(
     """
     runs = _Runs(limits)
     judge = functools.partial(_judge_pair, limits=limits, runs=runs)
-    workers = max(1, workers or 2 * (os.cpu_count() or 1))
+    # a sandbox run mostly waits (namespaces, exec, teardown), so more threads than CPUs pay off
+    workers = max(1, workers or 4 * (os.cpu_count() or 1))
     if workers == 1 or len(pairs) <= 1:
         return [judge(pair) for pair in pairs]
     with ThreadPoolExecutor(max_workers=min(workers, len(pairs))) as pool:

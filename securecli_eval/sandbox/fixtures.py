@@ -172,6 +172,10 @@ class Fixture:
         self.entries = dict(sorted(entries.items()))
         self.stdin = stdin
         tops = {"/" + path.split("/")[1] for path in self.entries}
+        # every directory, also those only implied by a deeper entry
+        self.directories = {path for path, entry in self.entries.items() if entry.kind == "dir"} | {
+            path[:index] for path in self.entries for index in range(1, len(path)) if path[index] == "/"
+        }
         self.roots = tuple(WRITABLE_ROOTS) + tuple(sorted(tops - set(WRITABLE_ROOTS)))
         digest = hashlib.sha256(stdin)
         for path, entry in self.entries.items():

@@ -12,8 +12,10 @@ One run, host side:
    control pipe the wrapper writes ``ready <setup status>`` to once the fixture is copied in
    and the example's setup has run, and a go pipe the wrapper waits on;
 2. on ``ready``, open each writable root (``/proc/PID/root/home``, ``.../tmp``) and keep the
-   descriptors, then send go; the wrapper closes both pipes and ``exec``s the command, so the
-   command is the sandbox's main process and holds nothing that reaches the host;
+   descriptors, then send go; the wrapper closes both pipes and runs the command, which holds
+   nothing that reaches the host; the wrapper only passes on its exit status, and if the
+   command kills it, the sandbox ends with that signal (a prediction that kills its wrapper
+   has failed, it has not made the pair undecided);
 3. drain stdout and stderr up to their caps until the sandbox exits or the wall clock runs
    out (then the whole tree is killed: ``kill_tree``);
 4. the exit status is bwrap's own (it passes on the command's: ``128 + signal`` for a
@@ -125,14 +127,16 @@ read -r go <&{go} || exit 95
 exec {go}<&-
 command=$2
 shift 2
-exec /bin/bash --noprofile --norc {options} -c "$command" sandbox "$@" <{seed}/stdin
+/bin/bash --noprofile --norc {options} -c "$command" sandbox "$@" <{seed}/stdin
+exit $?
 """
 
 
 def _wrapper_script(
     limits: SandboxLimits, nproc: int, roots: Sequence[str], ctl_fd: int, go_fd: int, options: str
 ) -> str:
-    seed_copy = " && ".join(f"cp -a {SEED_MOUNT}{root}/. {root}/" for root in roots)
+    # one cp for every root: each seed directory is copied onto its tmpfs of the same name
+    seed_copy = "cp -a " + " ".join(f"{SEED_MOUNT}{root}" for root in roots) + " /"
     return _WRAPPER.format(
         seed=SEED_MOUNT,
         ulimit=ulimit_command(limits, nproc),

@@ -267,6 +267,8 @@ class _Plan:
     # -- paths
     def kind(self, path: str) -> str | None:
         entry = self.new.get(path) or self.base.entries.get(path)
+        if entry is None and path in self.base.directories:
+            return "dir"
         return entry.kind if entry else None
 
     def _creatable(self, path: str) -> bool:
@@ -449,9 +451,9 @@ class _Plan:
             for pattern, _insensitive in names:
                 # the case-swapped twin tells -name from -iname, whichever the reference used
                 instances = _glob_instances(pattern, True)
-                for instance in instances:
-                    self.ensure_file(f"{directory}/{instance}", kind, mode, size)
-                    self.ensure_file(f"{directory}/nested/{instance}", kind, mode, None)
+                for number, instance in enumerate(instances):
+                    self.ensure_file(f"{directory}/{instance}", kind, mode, None if number else size)
+                    self.ensure_file(f"{directory}/nested/{instance}", kind, mode)
                 if not instances:
                     continue
                 self.ensure_file(f"{directory}/.private/{instances[0]}", kind, mode)  # inside a hidden dir
