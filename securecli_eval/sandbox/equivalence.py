@@ -215,40 +215,17 @@ def _judge_pair(pair: EquivalencePair, limits: SandboxLimits, runs: _Runs) -> Eq
 
 
 def _decide(pair: EquivalencePair, limits: SandboxLimits, runs: _Runs) -> _Verdict:
-    references, prediction = pair.references, pair.prediction
-    if not references:
+    if not pair.references:
         return _undecided("bad_pair", "reference is empty")
-    if not prediction.strip():
+    if not pair.prediction.strip():
         return _Verdict(False, "prediction is empty", "prediction_empty")
     base = fixture_for(pair.files)  # validates an example's files (DataError -> bad_pair)
-    blocked = _blocked(prediction)
-    if blocked:
-        return _Verdict(False, f"prediction blocked by risk rule {blocked}", "prediction_blocked")
-    from securecli_eval.shell.syntax import check_syntax
-
-    prediction_syntax = check_syntax(prediction)
-    if not prediction_syntax.valid:
-        return _Verdict(
-            False, f"prediction does not parse: {prediction_syntax.error}", "prediction_unparseable"
-        )
-    problems: list[_Verdict] = []
-    candidates: list[str] = []
-    for reference in references:
-        rule = _blocked(reference)
-        if rule:
-            problems.append(
-                _undecided("reference_blocked", f"reference blocked by risk rule {rule}; not run")
-            )
-        elif not check_syntax(reference).valid:
-            problems.append(_undecided("reference_unparseable"))
-        elif _same_words(reference, prediction):
-            return _Verdict(True, "identical command", "identical")
-        else:
-            candidates.append(reference)
-    if not candidates:
-        return problems[0]
+    screened = _screen(pair)
+    if isinstance(screened, _Verdict):
+        return screened
+    candidates, problems = screened
     inputs = inputs_for(tuple(candidates), base)
-    unset = [name for name in unset_variables(prediction) if name not in inputs.bound]
+    unset = [name for name in unset_variables(pair.prediction) if name not in inputs.bound]
     if unset:
         return _undecided("unset_variable", f"prediction depends on unset variable ${unset[0]}")
     available, why = sandbox_status()
@@ -265,20 +242,56 @@ def _decide(pair: EquivalencePair, limits: SandboxLimits, runs: _Runs) -> _Verdi
             idle |= problem is not None and problem.code == "reference_does_nothing"
     if not usable and not idle:
         return _most_telling(problems)
-    prediction_run = runs.get(prediction, inputs, pair.setup, pipefail=False, cache=False)
-    trouble = _prediction_trouble(prediction, prediction_run, limits)
+    prediction_run = runs.get(pair.prediction, inputs, pair.setup, pipefail=False, cache=False)
+    trouble = _prediction_trouble(pair.prediction, prediction_run, limits)
     if trouble is not None:
         return trouble
     if not usable:
         # doing nothing cannot show two commands equal, but doing something where the
         # reference does nothing shows them different on this very tree
         if prediction_run.stdout.strip() or prediction_run.files_changed:
-            return _Verdict(
-                False,
-                "the reference does nothing here; the prediction prints or changes files",
-                "different_behaviour",
-            )
+            reason = "the reference does nothing here; the prediction prints or changes files"
+            return _Verdict(False, reason, "different_behaviour")
         return _most_telling(problems)
+    return _against(pair, usable, prediction_run, inputs, runs, problems)
+
+
+def _screen(pair: EquivalencePair) -> _Verdict | tuple[list[str], list[_Verdict]]:
+    """Decide what needs no run (blocked, unparseable, identical); else the references worth running."""
+    from securecli_eval.shell.syntax import check_syntax
+
+    blocked = _blocked(pair.prediction)
+    if blocked:
+        return _Verdict(False, f"prediction blocked by risk rule {blocked}", "prediction_blocked")
+    syntax = check_syntax(pair.prediction)
+    if not syntax.valid:
+        return _Verdict(False, f"prediction does not parse: {syntax.error}", "prediction_unparseable")
+    problems: list[_Verdict] = []
+    candidates: list[str] = []
+    for reference in pair.references:
+        rule = _blocked(reference)
+        if rule:
+            problems.append(
+                _undecided("reference_blocked", f"reference blocked by risk rule {rule}; not run")
+            )
+        elif not check_syntax(reference).valid:
+            problems.append(_undecided("reference_unparseable"))
+        elif _same_words(reference, pair.prediction):
+            return _Verdict(True, "identical command", "identical")
+        else:
+            candidates.append(reference)
+    return (candidates, problems) if candidates else problems[0]
+
+
+def _against(
+    pair: EquivalencePair,
+    usable: Sequence[tuple[str, SandboxRun]],
+    prediction_run: SandboxRun,
+    inputs: Inputs,
+    runs: _Runs,
+    problems: list[_Verdict],
+) -> _Verdict:
+    """The prediction against every reference that can decide: the same as any is equivalent."""
     differences: list[_Verdict] = []
     for reference, reference_run in usable:
         same, reason = compare_runs(reference_run, prediction_run, order_matters=_order_matters(reference))
@@ -288,7 +301,7 @@ def _decide(pair: EquivalencePair, limits: SandboxLimits, runs: _Runs) -> _Verdi
             )
             continue
         if same:
-            hidden = _hidden_pipeline_error(prediction, prediction_run, inputs, pair.setup, runs)
+            hidden = _hidden_pipeline_error(pair.prediction, prediction_run, inputs, pair.setup, runs)
             if hidden is not None:
                 differences.append(hidden)
                 continue
@@ -298,9 +311,7 @@ def _decide(pair: EquivalencePair, limits: SandboxLimits, runs: _Runs) -> _Verdi
             problems.append(_undecided("not_deterministic"))
             continue
         differences.append(_Verdict(False, reason, "different_behaviour"))
-    if differences:
-        return differences[0]
-    return _most_telling(problems)
+    return differences[0] if differences else _most_telling(problems)
 
 
 def _most_telling(problems: Sequence[_Verdict]) -> _Verdict:
@@ -433,19 +444,6 @@ def _hidden_pipeline_error(
 
 def _has_pipeline(command: str) -> bool:
     return bool(re.search(r"(?<![|>])\|(?![|])", command))
-
-
-def exit_class(code: int) -> str:
-    """Coarse exit status: grep's 1 (no match) differs from 0, but 2 and 3 are both errors."""
-    if code == 0:
-        return "success"
-    if code == 1:
-        return "false"
-    if code in (126, 127):
-        return "not found"
-    if code > 128:
-        return "signal"
-    return "error"
 
 
 def _order_matters(reference: str) -> bool:

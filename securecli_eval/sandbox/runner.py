@@ -204,10 +204,14 @@ class Seeds:
                 self._seeds.move_to_end(fixture.key)
                 return seed
         staging = Path(tempfile.mkdtemp(prefix="staging-", dir=root))
-        materialize(fixture, staging / "tree", owner)
-        (staging / "tree").chmod(0o755)
-        staging.chmod(0o711)
-        initial = _read_seed(staging / "tree", fixture.roots)
+        try:
+            materialize(fixture, staging / "tree", owner)
+            (staging / "tree").chmod(0o755)
+            staging.chmod(0o711)
+            initial = _read_seed(staging / "tree", fixture.roots)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
         with self._lock:
             seed = self._seeds.get(fixture.key)
             if seed is None:

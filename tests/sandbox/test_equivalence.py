@@ -16,7 +16,7 @@ from securecli_eval.sandbox import (
     sandbox_status,
 )
 from securecli_eval.sandbox import equivalence as equivalence_module
-from securecli_eval.sandbox.equivalence import UNDECIDED_CODES, exit_class
+from securecli_eval.sandbox.equivalence import UNDECIDED_CODES
 
 AVAILABLE, REASON = sandbox_status()
 needs_sandbox = pytest.mark.skipif(not AVAILABLE, reason=REASON)
@@ -221,16 +221,6 @@ def test_parallel_judging_keeps_order_and_matches_serial():
     parallel = judge_many(pairs, workers=2)
     assert [r.equivalent for r in parallel] == [True, False, True]
     assert [r.equivalent for r in judge_many(pairs, workers=1)] == [True, False, True]
-
-
-def test_exit_classes():
-    assert [exit_class(code) for code in (0, 1, 2, 127, 137)] == [
-        "success",
-        "false",
-        "error",
-        "not found",
-        "signal",
-    ]
 
 
 def test_result_serialises_to_the_cli_shape():
