@@ -55,6 +55,7 @@ MAX_SYNTHESISED_FILE = 12 << 20  # a -size +10M file is made; +1G is not
 MAX_EXTRA_ROOTS = 4
 
 _GREP_PROGRAMS = frozenset({"grep", "egrep", "fgrep", "zgrep", "rgrep"})
+_SCRIPTED = frozenset({"sed", "awk", "gawk", "mawk", "nawk"})  # their first operand is a script
 _GREP_VALUE_OPTIONS = frozenset(
     {"-e", "-f", "-m", "-A", "-B", "-C", "-d", "-D", "--regexp", "--file", "--max-count", "--label"}
 )
@@ -263,6 +264,7 @@ class _Plan:
         self.new: dict[str, FixtureEntry] = {}
         self.patterns: list[str] = []
         self.augment: list[str] = []  # existing text files a grep searches by name
+        self.sizes: dict[str, int] = {}  # made-up files that must have this many bytes
 
     # -- paths
     def kind(self, path: str) -> str | None:
@@ -327,10 +329,10 @@ class _Plan:
             self.ensure_file(f"{path}/inside.txt")
         elif kind == "symlink":
             self.new[path] = FixtureEntry("symlink", target=f"{WORK_DIR}/notes.txt")
-        else:
-            # content is a placeholder until fixture(): size > 0 asks for that many bytes
-            marker = b"\0size:%d" % size if size is not None else b""
-            self.new[path] = FixtureEntry("file", marker, (mode or 0o644) | 0o400, FIXED_MTIME)
+        else:  # the content is written by fixture(), once every pattern is known
+            self.new[path] = FixtureEntry("file", b"", (mode or 0o644) | 0o400, FIXED_MTIME)
+            if size is not None:
+                self.sizes[path] = size
 
     # -- commands
     def analyse(self, call: Call) -> None:
@@ -372,19 +374,10 @@ class _Plan:
                 break
             if text.startswith("-") and len(text) > 1:
                 if text in value_options:
-                    script_given |= text in ("-e", "-f", "--expression", "--file") and call.program in (
-                        "sed",
-                        "awk",
-                        "gawk",
-                        "mawk",
-                        "nawk",
-                    )
-                    if (
-                        call.program in ("awk", "gawk", "mawk", "nawk", "sed")
-                        and text == "-f"
-                        and index + 1 < len(texts)
-                    ):
-                        self.ensure_file(_resolve(texts[index + 1]))
+                    scripted = call.program in _SCRIPTED and text in ("-e", "-f", "--expression", "--file")
+                    script_given |= scripted
+                    if scripted and text == "-f" and index + 1 < len(texts):
+                        self.ensure_file(_resolve(texts[index + 1]))  # the script file
                     index += 2
                     continue
                 index += 1
@@ -418,7 +411,7 @@ class _Plan:
             starts.append(texts[index])
             index += 1
         directories = [_resolve(start) for start in starts] if starts else [WORK_DIR]
-        names: list[tuple[str, bool]] = []
+        names: list[str] = []
         paths: list[str] = []
         regexes: list[tuple[str, bool]] = []
         types: set[str] = set()
@@ -428,7 +421,7 @@ class _Plan:
         for position, text in enumerate(expression[:-1]):
             value = expression[position + 1]
             if text in ("-name", "-iname", "-lname"):
-                names.append((value, text == "-iname"))  # negated ones too: what the reference leaves out
+                names.append(value)  # negated ones too: what the reference leaves out
             elif text in ("-path", "-ipath", "-wholename", "-iwholename"):
                 paths.append(value)
             elif text in ("-regex", "-iregex"):
@@ -448,9 +441,8 @@ class _Plan:
             self.ensure_dir(directory)
             if self.kind(directory) != "dir":
                 continue
-            for pattern, _insensitive in names:
-                # the case-swapped twin tells -name from -iname, whichever the reference used
-                instances = _glob_instances(pattern, True)
+            for pattern in names:
+                instances = _glob_instances(pattern)
                 for number, instance in enumerate(instances):
                     self.ensure_file(f"{directory}/{instance}", kind, mode, None if number else size)
                     self.ensure_file(f"{directory}/nested/{instance}", kind, mode)
@@ -526,7 +518,7 @@ class _Plan:
                 if path is not None and self.kind(path) == "dir" and not includes:
                     self.ensure_file(f"{path}/match.txt")
                 for pattern in includes:
-                    for instance in _glob_instances(pattern, False):
+                    for instance in _glob_instances(pattern)[:1]:
                         self.ensure_file(f"{path}/{instance}")
             else:
                 self.ensure_file(path)
@@ -611,8 +603,8 @@ class _Plan:
         entries = dict(self.base.entries)
         for path, entry in self.new.items():
             if entry.kind == "file":
-                size = int(entry.content[6:]) if entry.content.startswith(b"\0size:") else None
-                entry = FixtureEntry("file", _content(path, self.patterns, size), entry.mode, entry.mtime)
+                content = _content(path, self.patterns, self.sizes.get(path))
+                entry = FixtureEntry("file", content, entry.mode, entry.mtime)
             entries[path] = entry
         for path in self.augment:
             old = entries[path]
@@ -658,8 +650,11 @@ def _recursive_grep(texts: Sequence[str]) -> bool:
     )
 
 
-def _glob_instances(pattern: str, insensitive: bool) -> list[str]:
-    """Names matching a -name glob: '*.txt' -> 'sample.txt' (and 'SAMPLE.TXT' for -iname)."""
+def _glob_instances(pattern: str) -> list[str]:
+    """Names matching a -name glob, and their case-swapped twin: '*.txt' -> 'sample.txt', 'SAMPLE.TXT'.
+
+    The twin tells ``-name`` from ``-iname``, whichever the reference used.
+    """
     if "/" in pattern or not pattern:
         return []
     out: list[str] = []
@@ -687,10 +682,7 @@ def _glob_instances(pattern: str, insensitive: bool) -> list[str]:
     name = "".join(out)
     if name in (".", "..") or len(name.encode()) > NAME_MAX:
         return []
-    names = [name]
-    if insensitive and name.swapcase() != name:
-        names.append(name.swapcase())
-    return names
+    return [name, name.swapcase()] if name.swapcase() != name else [name]
 
 
 def _path_instance(pattern: str) -> str | None:
@@ -702,7 +694,7 @@ def _path_instance(pattern: str) -> str | None:
             break
     if text.startswith("/") or not text:
         return None
-    parts = [(_glob_instances(part, False) or [""])[0] for part in text.split("/")]
+    parts = [(_glob_instances(part) or [""])[0] for part in text.split("/")]
     if any(part in ("", ".", "..") for part in parts):
         return None
     return "/".join(parts)
