@@ -492,7 +492,7 @@ def _finish(
     if timed_out or flooded or drained.watch_fired:
         kill_tree(process, cgroup)
     try:
-        process.wait(timeout=max(1.0, started + limits.wall_seconds + 2 - time.monotonic()))
+        _wait(process, max(1.0, started + limits.wall_seconds + 2 - time.monotonic()))
     except subprocess.TimeoutExpired:
         kill_tree(process, cgroup)
         process.wait()
@@ -518,6 +518,24 @@ def _finish(
         files=_read_roots(roots, limits),
         **ended,
     )
+
+
+def _wait(process: subprocess.Popen[bytes], timeout: float) -> None:
+    """Wait for bwrap to exit: on a pidfd where the kernel has them (Popen.wait(timeout) polls
+    with sleeps, which adds milliseconds to every run), else as Popen does."""
+    try:
+        pidfd = os.pidfd_open(process.pid)
+    except (AttributeError, OSError):
+        process.wait(timeout=timeout)
+        return
+    try:
+        with selectors.DefaultSelector() as selector:
+            selector.register(pidfd, selectors.EVENT_READ)
+            if not selector.select(timeout=timeout):
+                raise subprocess.TimeoutExpired(process.args, timeout)
+    finally:
+        os.close(pidfd)
+    process.wait()
 
 
 def _read_roots(roots: dict[str, int], limits: SandboxLimits) -> tuple[FileState, ...] | None:
