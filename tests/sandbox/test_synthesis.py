@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 from securecli_eval.sandbox.bwrap import SANDBOX_HOME, WORK_DIR
 from securecli_eval.sandbox.dependencies import unset_variables
 from securecli_eval.sandbox.fixtures import default_fixture, fixture_for
-from securecli_eval.sandbox.synthesis import inputs_for, regex_instance
+from securecli_eval.sandbox.samples import regex_instance
+from securecli_eval.sandbox.synthesis import inputs_for
 from securecli_eval.sandbox.words import calls
 
 
