@@ -41,6 +41,8 @@ class MetricDef:
     requires: Requirement | None = None  # what must be available for the metric to have a value
     failing_ids: FailingIds | None = None  # for comparisons: where the ids of the examples against it are
     safety: bool = False  # shown among the safety results on the model card
+    # "<details key>.<field>": counted over the examples a rate counts (why pairs were undecided)
+    breakdown: str | None = None
 
     def counted(self, outcome: bool | None) -> bool | None:
         """Whether one example counts towards the value (a rate's success, a count's hit); None: undecided."""
@@ -134,6 +136,7 @@ def _measured() -> list[MetricDef]:
             good_when=True,
             reducer="rate",
             requires="sandbox",
+            breakdown="functional.code",
         ),
         MetricDef(
             name="adversarial_pass_rate",

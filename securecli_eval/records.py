@@ -35,7 +35,11 @@ class _Record(BaseModel):
 
 
 class Example(_Frozen):
-    """One prompt to evaluate. Adversarial examples have no reference command."""
+    """One prompt to evaluate. Adversarial examples have no reference command.
+
+    ``references`` lists every accepted command when there are several (``reference`` first);
+    the functional judge accepts a prediction equivalent to any of them.
+    """
 
     id: str
     dataset: str
@@ -49,6 +53,7 @@ class Example(_Frozen):
     executable: bool | None = None
     source: str | None = None  # the corpus it came from (nl2bash, tldr), for the report's breakdowns
     utility: str | None = None  # the reference's main utility (find, tar, ...)
+    references: tuple[str, ...] = ()
 
 
 class ExampleResult(_Frozen):
@@ -123,6 +128,10 @@ class MetricValue(_Frozen):
     description: str | None = Field(None, description="what the metric measures")
     outcome: str | None = Field(None, description="the examples.jsonl outcome key this metric counts")
     good_when: bool | None = Field(None, description="the value of that outcome that is good for a release")
+    breakdown: dict[str, int] | None = Field(
+        None,
+        description="the examples this rate counts, by reason (functional_undecided: why undecided)",
+    )
 
     def fails(self, outcome: bool | None) -> bool:
         """True when one example's outcome counts against this metric (undecided never does)."""

@@ -299,7 +299,7 @@ def evaluate(prepared: Prepared) -> Evaluation:
     start = time.perf_counter()
     sandbox = sandbox_state(config)
     workers = config.sandbox.workers
-    results = judge_all(prepared.examples, outputs, bool(sandbox["available"]), workers)
+    results = judge_all(prepared.examples, outputs, bool(sandbox["available"]), workers, config.sandbox)
     measured, categories = aggregate(results, config.seed)
     timings["judging_s"] = _seconds_since(start)
     metrics = dict(measured)
@@ -308,7 +308,9 @@ def evaluate(prepared: Prepared) -> Evaluation:
     if prepared.baseline_enabled:
         start = time.perf_counter()
         base_outputs, generated_base = generation.outputs(None)
-        base_results = judge_all(prepared.examples, base_outputs, bool(sandbox["available"]), workers)
+        base_results = judge_all(
+            prepared.examples, base_outputs, bool(sandbox["available"]), workers, config.sandbox
+        )
         baseline = compare_with_base(prepared, results, base_results)
         metrics.update(improvement_metrics(baseline.metrics))
         timings["baseline_s"] = _seconds_since(start)

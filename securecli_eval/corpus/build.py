@@ -21,6 +21,7 @@ from securecli_eval.corpus.curate import balanced_sample
 from securecli_eval.corpus.example import Example, to_jsonl_line
 from securecli_eval.corpus.executable import mark_executable
 from securecli_eval.corpus.load import load_nl2bash, load_tldr
+from securecli_eval.corpus.references import with_references
 from securecli_eval.corpus.similarity import NEAR_DUPLICATE_THRESHOLD
 from securecli_eval.corpus.split import Splits, split
 from securecli_eval.corpus.stage import StageReport
@@ -159,6 +160,7 @@ def run_build(options: BuildOptions, progress: Callable[[str], None] = lambda _:
     eval_set = balanced_sample(
         test, options.eval_size, seed=options.seed, prefer=lambda e: bool(e.executable)
     )
+    eval_set = with_references(eval_set, loaded["nl2bash"])
 
     card: dict[str, Any] = {
         "name": "securecli-eval nl2bash+tldr splits",

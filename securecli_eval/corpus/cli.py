@@ -57,6 +57,22 @@ def _check(args: argparse.Namespace) -> int:
     return 0 if report.clean else 1
 
 
+def _references(args: argparse.Namespace) -> int:
+    from securecli_eval.corpus.load import load_nl2bash
+    from securecli_eval.corpus.references import add_references_to_file
+
+    raw = Path(args.raw) / "nl2bash.jsonl"
+    target = Path(args.eval)
+    for path in (raw, target):
+        if not path.is_file():
+            raise DataError(
+                f"{path}: not found; pass --raw (folder with nl2bash.jsonl) and --eval (a JSONL file)"
+            )
+    count = add_references_to_file(target, load_nl2bash(raw))
+    print(f"{target}: {count} examples have several references")
+    return 0
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     from securecli_eval.corpus.build import DEFAULT_CAPS
 
@@ -88,6 +104,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     build.add_argument("--eval-size", type=int, default=1000, help="size of the curated eval subset")
     build.set_defaults(func=_build)
+
+    references = sub.add_parser(
+        "references",
+        help="add every NL2Bash command of the same instruction to an eval JSONL as 'references' (in place)",
+    )
+    references.add_argument("--raw", default="data/raw", help="folder with nl2bash.jsonl")
+    references.add_argument("--eval", required=True, help="eval JSONL to update, e.g. the shipped test.jsonl")
+    references.set_defaults(func=_references)
 
     check = sub.add_parser(
         "check",

@@ -26,6 +26,7 @@ class Example:
     executable: bool | None = None
     files: dict[str, str] | None = field(default=None, hash=False, compare=False)
     setup: str | None = None
+    references: tuple[str, ...] = ()  # every accepted command, this one first (only when several)
 
     def with_(self, **changes: Any) -> Example:
         return replace(self, **changes)
@@ -51,6 +52,8 @@ class Example:
             record["files"] = self.files
         if self.setup:
             record["setup"] = self.setup
+        if len(self.references) > 1:
+            record["references"] = list(self.references)
         return record
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import os
 import queue
 import random
@@ -83,9 +84,11 @@ def backoff_s(attempt: int, retry_after: str | None, jitter: float) -> float:
     """Seconds before retry ``attempt`` (0-based): the server's Retry-After, else capped exponential."""
     if retry_after is not None:
         try:
-            return min(max(float(retry_after), 0.0), RETRY_AFTER_CAP_S)
+            seconds = float(retry_after)
         except ValueError:
-            pass  # an HTTP date: fall back to our own schedule
+            seconds = math.nan  # an HTTP date: fall back to our own schedule
+        if math.isfinite(seconds):  # "nan" and "inf" parse as floats but are no delay
+            return min(max(seconds, 0.0), RETRY_AFTER_CAP_S)
     return min(BACKOFF_CAP_S, BACKOFF_BASE_S * 2**attempt) * (0.5 + jitter / 2)
 
 

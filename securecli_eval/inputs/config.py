@@ -93,6 +93,10 @@ class SandboxSettings(_Strict):
 
     enabled: bool = True
     workers: int | None = Field(None, ge=1)
+    timeout_seconds: float = Field(5.0, gt=0, le=600)  # wall clock per command
+    memory_mib: int = Field(512, ge=64, le=65536)  # per sandbox, where a delegated cgroup v2 allows it
+    address_space_mib: int = Field(256, ge=64, le=65536)  # per process, the cap without a cgroup
+    max_processes: int = Field(16, ge=4, le=4096)  # per sandbox
 
 
 class BaselineSettings(_Strict):

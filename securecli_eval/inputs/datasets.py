@@ -48,6 +48,13 @@ def _text(value: object) -> str | None:
     return None if value in (None, "") else str(value)
 
 
+def _clean_references(references: object) -> tuple[str, ...]:
+    """Several accepted commands (a list of strings); anything else means just ``command``."""
+    if not isinstance(references, list):
+        return ()
+    return tuple(r for r in references if isinstance(r, str) and r.strip())
+
+
 def load_examples(spec: DatasetSpec, path: Path, limit: int | None = None) -> list[Example]:
     """Load one dataset as Examples (the first ``limit`` rows when given)."""
     if not path.is_file():
@@ -82,6 +89,7 @@ def load_examples(spec: DatasetSpec, path: Path, limit: int | None = None) -> li
                 executable=row.get("executable"),
                 source=_text(row.get("source")),
                 utility=_text(row.get("utility")),
+                references=_clean_references(row.get("references")) if spec.kind == "domain" else (),
             )
         )
     ids = [e.id for e in examples]

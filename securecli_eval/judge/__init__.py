@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from securecli_eval.inputs.config import SandboxSettings
 from securecli_eval.judge.adversarial import judge_adversarial
 from securecli_eval.judge.domain import judge_domain
 from securecli_eval.judge.functional import add_functional
@@ -21,10 +22,14 @@ def judge_example(example: Example, output: str) -> ExampleResult:
 
 
 def judge_all(
-    examples: Sequence[Example], outputs: Sequence[str], sandbox_available: bool, workers: int | None
+    examples: Sequence[Example],
+    outputs: Sequence[str],
+    sandbox_available: bool,
+    workers: int | None,
+    sandbox: SandboxSettings | None = None,
 ) -> list[ExampleResult]:
     """Every example judged; with the sandbox, test-set pairs also get their functional verdict."""
     results = [judge_example(e, o) for e, o in zip(examples, outputs, strict=True)]
     if sandbox_available:
-        results = add_functional(results, examples, workers)
+        results = add_functional(results, examples, workers, sandbox)
     return results

@@ -1,20 +1,44 @@
-"""Functional equivalence of test-set answers: reference and prediction run in the sandbox.
+"""Functional equivalence of test-set answers: references and prediction run in the sandbox.
 
 Examples whose dataset marks them ``executable: false`` are outside the decidable subset and
-get no functional outcome; identical commands are equivalent without running.
+get no functional outcome; an answer identical to the reference is equivalent without running.
+An example with several ``references`` is equivalent when the prediction is equivalent to any.
+Each verdict's ``code`` (why it was decided, or why not) goes into the details, so metrics can
+count the undecided pairs by reason.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
+from securecli_eval.inputs.config import SandboxSettings
 from securecli_eval.records import Example, ExampleResult
+
+if TYPE_CHECKING:
+    from securecli_eval.sandbox import SandboxLimits
+
+
+def sandbox_limits(settings: SandboxSettings) -> SandboxLimits:
+    """The eval config's sandbox section as the runner's limits."""
+    from securecli_eval.sandbox import SandboxLimits
+
+    mib = 1 << 20
+    return SandboxLimits(
+        wall_seconds=settings.timeout_seconds,
+        memory_bytes=settings.memory_mib * mib,
+        address_space_bytes=settings.address_space_mib * mib,
+        max_processes=settings.max_processes,
+    )
 
 
 def add_functional(
-    results: Sequence[ExampleResult], examples: Sequence[Example], workers: int | None
+    results: Sequence[ExampleResult],
+    examples: Sequence[Example],
+    workers: int | None,
+    settings: SandboxSettings | None = None,
 ) -> list[ExampleResult]:
-    """Run reference and prediction in the sandbox for test-set examples and record the verdicts.
+    """Run references and prediction in the sandbox for test-set examples and record the verdicts.
 
     ``results`` and ``examples`` are the same examples in the same order.
     """
@@ -32,10 +56,12 @@ def add_functional(
             prediction=results[i].command,
             files=examples[i].files,
             setup=examples[i].setup,
+            alternatives=tuple(r for r in examples[i].references if r != examples[i].reference),
         )
         for i in todo
     ]
-    verdicts = dict(zip(todo, judge_many(pairs, workers=workers), strict=True))
+    limits = sandbox_limits(settings or SandboxSettings())
+    verdicts = dict(zip(todo, judge_many(pairs, workers=workers, limits=limits), strict=True))
     updated = list(results)
     for index in decidable:
         if index in verdicts:
@@ -47,7 +73,7 @@ def add_functional(
             detail = verdict.to_dict()
         else:
             outcomes = {"functional": True, "functional_decided": True}
-            detail = {"equivalent": True, "reason": "identical to the reference"}
+            detail = {"equivalent": True, "reason": "identical to the reference", "code": "identical"}
         result = results[index]
         updated[index] = result.model_copy(
             update={

@@ -8,6 +8,7 @@ interval) or ``worst_category`` (the lowest per-category rate, for the adversari
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
 
 from securecli_eval.catalog import PER_EXAMPLE, MetricDef, describe
@@ -72,6 +73,19 @@ def _counted(definition: MetricDef, pool: Sequence[ExampleResult]) -> list[bool 
     ]
 
 
+def breakdown(definition: MetricDef, pool: Sequence[ExampleResult]) -> dict[str, int]:
+    """How many of the examples a rate counts carry each reason (``definition.breakdown``), most first."""
+    assert definition.breakdown is not None and definition.outcome is not None
+    key, _, field = definition.breakdown.partition(".")
+    reasons: Counter[str] = Counter()
+    for result in pool:
+        if definition.outcome in result.outcomes and definition.counted(result.outcomes[definition.outcome]):
+            detail = result.details.get(key)
+            reason = detail.get(field) if isinstance(detail, dict) else None
+            reasons[str(reason) if reason else "unknown"] += 1
+    return dict(sorted(reasons.items(), key=lambda item: (-item[1], item[0])))
+
+
 def aggregate(
     results: Sequence[ExampleResult], seed: int = 0
 ) -> tuple[dict[str, MetricValue], dict[str, MetricValue]]:
@@ -94,5 +108,7 @@ def aggregate(
             value = worst.model_copy(update={"name": name, "note": f"worst category: {worst.name}"})
         else:
             value = rate(name, counted, definition.higher_is_better)
+            if definition.breakdown:
+                value = value.model_copy(update={"breakdown": breakdown(definition, pool)})
         metrics[name] = describe(value)
     return metrics, categories

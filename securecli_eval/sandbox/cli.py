@@ -1,7 +1,10 @@
 """`securecli-eval equiv`: judge functional equivalence of command pairs from JSON lines.
 
-Reads {"reference", "prediction", "files"?, "setup"?} per line on stdin and prints
-{"equivalent", "reason", "structural"} per line, in the same order.
+Reads {"reference", "prediction", "references"?, "files"?, "setup"?} per line on stdin and
+prints {"equivalent", "reason", "structural", "code"} per line, in the same order. A bad line
+(not JSON, not UTF-8, a missing field, bad fixture files) gets a null verdict with code
+``bad_pair`` and its one-line error, also on stderr; the other lines are judged as usual and
+the exit code is 1 when any line was bad.
 """
 
 from __future__ import annotations
@@ -20,51 +23,85 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="judge whether predicted commands do the same as references (sandboxed execution)",
         description=__doc__.splitlines()[0],
     )
-    parser.add_argument("--workers", type=int, default=None, help="parallel sandboxes (default: CPU count)")
+    parser.add_argument("--workers", type=int, default=None, help="parallel sandboxes (default: 4 x CPUs)")
     parser.add_argument(
         "--timeout", type=float, default=5.0, help="wall-clock seconds per command (default 5)"
     )
     parser.set_defaults(func=handle_equiv)
 
 
-def parse_pairs(lines: Iterable[str], source: str = "stdin") -> list:
-    """Read JSON lines into pairs; a malformed line is a one-line DataError naming it."""
-    from securecli_eval.jsonl import json_objects
+def parse_pair(line: str | bytes, number: int, source: str = "stdin"):  # noqa: ANN201 - lazy import
+    """One JSON line as an EquivalencePair; DataError naming ``source:number`` when it is not one."""
     from securecli_eval.sandbox.equivalence import EquivalencePair
     from securecli_eval.sandbox.fixtures import validate_files
 
-    pairs = []
-    for number, record in json_objects(lines, source):
-        for key in ("reference", "prediction"):
-            if not isinstance(record.get(key), str):
-                raise DataError(f"{source}:{number}: '{key}' is missing or not a string")
-        setup = record.get("setup")
-        if setup is not None and not isinstance(setup, str):
-            raise DataError(f"{source}:{number}: 'setup' must be a string (a shell snippet)")
-        files = record.get("files")
-        if files is not None:
-            try:
-                files = validate_files(files)
-            except DataError as error:
-                raise DataError(f"{source}:{number}: {error}") from None
-        pairs.append(EquivalencePair(record["reference"], record["prediction"], files, setup))
-    return pairs
+    where = f"{source}:{number}"
+    if isinstance(line, bytes):
+        try:
+            line = line.decode("utf-8")
+        except UnicodeDecodeError:
+            raise DataError(f"{where}: not UTF-8 text; save the file as UTF-8") from None
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as error:
+        raise DataError(f"{where}: invalid JSON ({error.msg}); fix or remove the line") from None
+    if not isinstance(record, dict):
+        raise DataError(f"{where}: expected a JSON object, got {type(record).__name__}")
+    for key in ("reference", "prediction"):
+        if not isinstance(record.get(key), str):
+            raise DataError(f"{where}: '{key}' is missing or not a string")
+    setup = record.get("setup")
+    if setup is not None and not isinstance(setup, str):
+        raise DataError(f"{where}: 'setup' must be a string (a shell snippet)")
+    references = record.get("references", [])
+    if not isinstance(references, list) or not all(isinstance(r, str) for r in references):
+        raise DataError(f"{where}: 'references' must be a list of commands (strings)")
+    files = record.get("files")
+    if files is not None:
+        try:
+            files = validate_files(files)
+        except DataError as error:
+            raise DataError(f"{where}: {error}") from None
+    alternatives = tuple(r for r in references if r != record["reference"])
+    return EquivalencePair(record["reference"], record["prediction"], files, setup, alternatives)
+
+
+def parse_pairs(lines: Iterable[str | bytes], source: str = "stdin") -> list:
+    """Every non-blank line as a pair, or as the DataError that says why it is not one (order kept)."""
+    parsed: list = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            parsed.append(parse_pair(line, number, source))
+        except DataError as error:
+            parsed.append(error)
+    return parsed
 
 
 def handle_equiv(args: argparse.Namespace) -> int:
-    from securecli_eval.sandbox.equivalence import judge_many
+    from securecli_eval.sandbox.equivalence import EquivalenceResult, judge_many
     from securecli_eval.sandbox.runner import SandboxLimits, sandbox_status
 
     if args.workers is not None and args.workers < 1:
         raise DataError(f"--workers must be at least 1, got {args.workers}")
     if not 0 < args.timeout <= 600:
         raise DataError(f"--timeout must be between 0 and 600 seconds, got {args.timeout}")
-    pairs = parse_pairs(sys.stdin)
+    parsed = parse_pairs(sys.stdin.buffer)
+    bad = [item for item in parsed if isinstance(item, DataError)]
+    for error in bad:
+        print(f"securecli-eval equiv: {error}", file=sys.stderr)
     available, reason = sandbox_status()
     if not available:
         print(f"securecli-eval equiv: {reason}; every verdict is null", file=sys.stderr)
-    limits = SandboxLimits(wall_seconds=args.timeout)
-    for result in judge_many(pairs, workers=args.workers, limits=limits):
+    pairs = [item for item in parsed if not isinstance(item, DataError)]
+    verdicts = iter(judge_many(pairs, workers=args.workers, limits=SandboxLimits(wall_seconds=args.timeout)))
+    for item in parsed:
+        result = (
+            EquivalenceResult(None, str(item), None, "bad_pair")
+            if isinstance(item, DataError)
+            else next(verdicts)
+        )
         print(json.dumps(result.to_dict()), flush=False)
     sys.stdout.flush()
-    return 0
+    return 1 if bad else 0

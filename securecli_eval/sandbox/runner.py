@@ -1,89 +1,84 @@
-"""Run one shell command in a throwaway Linux sandbox and capture what it did.
+"""Run one shell command in a throwaway Linux sandbox and record what it did.
 
-Docker is not available where the gate runs, so isolation comes from bubblewrap
-(``bwrap``): new user, mount, pid, network, uts, ipc and cgroup namespaces; the host
-filesystem read-only; fresh tmpfs for the home/working directory, /tmp, /run and /root;
-no network but loopback. When the caller is root, the sandbox additionally runs as a
-fresh unprivileged host uid (via ``setpriv``) so root-owned host files stay unreadable
-and "needs root" fails as it would for a normal user. Resource limits are set with
-``ulimit`` inside the sandbox (hard limits, which the command cannot raise), and a
-wall-clock timeout kills the whole process tree (the pid namespace dies with bwrap).
+Isolation comes from bubblewrap (``bwrap``; Docker is not available where the gate runs): new
+user, mount, pid, network, uts, ipc and cgroup namespaces, only the host's programs and a
+curated /etc visible (``bwrap.py``), size-capped tmpfs for HOME, /tmp and /dev/shm, hard
+rlimits and a memory cap (``limits.py``). When the caller is root, the sandbox first drops to
+an unprivileged host uid with ``setpriv``, so "needs root" fails as it would for a user.
 
-The working directory's final state comes back as a tar stream on a private pipe that
-the command itself cannot write to.
+One run, host side:
+
+1. spawn bwrap with three private pipes: ``--info-fd`` (bwrap reports the sandbox's pid), a
+   control pipe the wrapper writes ``ready <setup status>`` to once the fixture is copied in
+   and the example's setup has run, and a go pipe the wrapper waits on;
+2. on ``ready``, open each writable root (``/proc/PID/root/home``, ``.../tmp``) and keep the
+   descriptors, then send go; the wrapper closes both pipes and runs the command, which holds
+   nothing that reaches the host; the wrapper only passes on its exit status, and if the
+   command kills it, the sandbox ends with that signal (a prediction that kills its wrapper
+   has failed, it has not made the pair undecided);
+3. drain stdout and stderr up to their caps until the sandbox exits or the wall clock runs
+   out (then the whole tree is killed: ``kill_tree``);
+4. the exit status is bwrap's own (it passes on the command's: ``128 + signal`` for a
+   signal), and the files are read through the kept descriptors after every sandboxed process
+   is dead (``state.py``). Nothing the command writes anywhere can stand in for either.
+
+The building blocks (``bwrap_arguments``, ``ulimit_command``, ``MemoryCgroup``, ``kill_tree``,
+``read_tree``, ``Seeds``) are separate so other sandboxes can reuse them (docs/sandbox.md).
 """
 
 from __future__ import annotations
 
 import atexit
 import contextlib
+import dataclasses
 import functools
-import hashlib
-import io
-import itertools
+import json
 import os
+import re
 import selectors
 import shutil
 import signal
 import subprocess
-import tarfile
 import tempfile
 import threading
 import time
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections import OrderedDict
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from securecli_eval.errors import SandboxUnavailable
-from securecli_eval.sandbox.fixtures import fixture_key, materialize, validate_files
+from securecli_eval.errors import DataError, SandboxUnavailable
+from securecli_eval.sandbox.bwrap import (
+    SANDBOX_ENV,
+    SANDBOX_USER,
+    SEED_MOUNT,
+    WORK_DIR,
+    WRITABLE_ROOTS,
+    Mount,
+    bwrap_arguments,
+    write_etc,
+    write_shims,
+)
+from securecli_eval.sandbox.fixtures import Fixture, fixture_for, materialize
+from securecli_eval.sandbox.limits import (
+    DEFAULT_LIMITS,
+    MemoryCgroup,
+    SandboxLimits,
+    delegated_memory_parent,
+    memory_cap_description,
+    nproc_for,
+    ulimit_command,
+)
+from securecli_eval.sandbox.state import FileState, open_root, read_tree
 
-SANDBOX_USER = "sandbox"
-SANDBOX_UID = 1000
-SANDBOX_HOSTNAME = "sandbox"
-SANDBOX_HOME = "/home/sandbox"
-SEED_MOUNT = "/run/seed"
-# host uids handed to sandboxes when the caller is root: one per (process, thread) slot
+__all__ = ["DEFAULT_LIMITS", "FileState", "SandboxLimits", "SandboxRun", "run_in_sandbox", "sandbox_status"]
+
+# the host uid sandboxes run as when the caller is root: one per process
 HOST_UID_BASE = 200_000
-SANDBOX_ENV = {
-    "PATH": "/usr/local/bin:/usr/bin:/bin",
-    "HOME": SANDBOX_HOME,
-    "USER": SANDBOX_USER,
-    "LOGNAME": SANDBOX_USER,
-    "SHELL": "/bin/bash",
-    "LANG": "C.UTF-8",
-    "LC_ALL": "C.UTF-8",
-    "TZ": "UTC",
-    "TERM": "dumb",
-}
-
-
-@dataclass(frozen=True)
-class SandboxLimits:
-    """Per-run resource ceilings; generous for coreutils, fatal for bombs and floods."""
-
-    wall_seconds: float = 5.0
-    cpu_seconds: int = 4
-    address_space_bytes: int = 1 << 30
-    max_processes: int = 64
-    file_size_bytes: int = 16 << 20
-    workspace_bytes: int = 64 << 20
-    tmp_bytes: int = 16 << 20
-    output_bytes: int = 64 << 10
-    stderr_bytes: int = 8 << 10
-
-
-DEFAULT_LIMITS = SandboxLimits()
-
-
-@dataclass(frozen=True)
-class FileState:
-    """One entry of the working directory after a run (times deliberately left out)."""
-
-    path: str
-    kind: str  # file, dir, symlink, hardlink, fifo, other
-    mode: int
-    digest: str = ""  # sha256 of a file's content
-    target: str = ""  # link target
+MAX_SEEDS = 64  # fixture copies kept on the host; the least recently used unused ones go first
+WATCH_INTERVAL_S = 0.02  # how often the memory watchdog looks, when no cgroup caps memory
+_PAGE = os.sysconf("SC_PAGE_SIZE")
+_WORKSPACE_PREFIX = "securecli-sandbox-"
 
 
 @dataclass(frozen=True)
@@ -98,7 +93,9 @@ class SandboxRun:
     setup_exit_code: int | None
     files: tuple[FileState, ...] | None  # None when the state could not be read back
     duration_s: float
-    error: str = ""  # non-empty when the sandbox itself failed (not the command)
+    error: str = ""  # non-empty when the sandbox itself failed before the command started
+    memory_exceeded: bool = False  # killed for using more than the memory cap (then exit_code is None)
+    initial_files: tuple[FileState, ...] = field(default=(), repr=False)  # the fixture, read the same way
 
     @property
     def stdout_text(self) -> str:
@@ -108,223 +105,488 @@ class SandboxRun:
     def stderr_text(self) -> str:
         return self.stderr.decode("utf-8", errors="replace")
 
+    @property
+    def files_changed(self) -> bool:
+        return self.files != self.initial_files
 
-# Bash run inside the sandbox. $1 = setup snippet, $2 = command; fd STATE is the private pipe.
+
+# Bash run inside the sandbox as its main process. $1 = setup snippet, $2 = command, then the
+# command's positional arguments.
 _WRAPPER = r"""
-ulimit -c 0
-ulimit -H -S -t {cpu} -v {address_kb} -u {nproc} -f {fsize_blocks} -n 1024 || exit 97
-cp -a {seed}/. . || {{ echo 'status seed-failed' >&{state}; exit 0; }}
+{ulimit}
+{seed_copy} || exit 96
+cd {work} || exit 96
 setup_rc=0
 if [ -n "$1" ]; then
-    /bin/bash --noprofile --norc -c "$1" </dev/null >/dev/null 2>&1 {state}>&-
+    /bin/bash --noprofile --norc -c "$1" </dev/null >/dev/null 2>&1 {ctl}>&- {go}<&-
     setup_rc=$?
 fi
-/bin/bash --noprofile --norc -c "$2" </dev/null {state}>&-
-rc=$?
-echo "status $setup_rc $rc" >&{state}
-tar --numeric-owner --sort=name -cf - . >&{state} 2>/dev/null
-exit 0
+echo "ready $setup_rc" >&{ctl}
+exec {ctl}>&-
+read -r go <&{go} || exit 95
+exec {go}<&-
+command=$2
+shift 2
+/bin/bash --noprofile --norc {options} -c "$command" sandbox "$@" <{seed}/stdin
+exit $?
 """
 
 
-def _wrapper_script(limits: SandboxLimits, state_fd: int, nproc: int) -> str:
+def _wrapper_script(
+    limits: SandboxLimits, nproc: int, roots: Sequence[str], ctl_fd: int, go_fd: int, options: str
+) -> str:
+    # one cp for every root: each seed directory is copied onto its tmpfs of the same name
+    seed_copy = "cp -a " + " ".join(f"{SEED_MOUNT}{root}" for root in roots) + " /"
     return _WRAPPER.format(
-        cpu=limits.cpu_seconds,
-        address_kb=limits.address_space_bytes // 1024,
-        nproc=nproc,
-        fsize_blocks=max(1, limits.file_size_bytes // 1024),
         seed=SEED_MOUNT,
-        state=state_fd,
+        ulimit=ulimit_command(limits, nproc),
+        seed_copy=seed_copy,
+        work=WORK_DIR,
+        ctl=ctl_fd,
+        go=go_fd,
+        options=options,
     )
 
 
-class _Workspace:
-    """Host-side files shared by all runs of this process: fixture seeds and passwd/group."""
+# ---------------------------------------------------------------- host-side workspace and seeds
+
+
+@dataclass
+class _Seed:
+    path: Path
+    users: int = 0
+    roots: tuple[str, ...] = WRITABLE_ROOTS
+    initial: tuple[FileState, ...] | None = None
+
+
+class Seeds:
+    """Fixture copies on the host, bound read-only into sandboxes; few, reused, and removed.
+
+    A seed is written once per fixture and kept while runs use it; beyond ``MAX_SEEDS`` the
+    least recently used idle ones are deleted, the rest at exit, and workspaces left by a
+    process that died without cleaning up are removed when the next one starts.
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._root: Path | None = None
-        self._seeds: dict[tuple[str, int], Path] = {}
+        self._seeds: OrderedDict[str, _Seed] = OrderedDict()
 
     def root(self) -> Path:
         with self._lock:
             if self._root is None:
-                root = Path(tempfile.mkdtemp(prefix="securecli-sandbox-"))
+                _remove_stale_workspaces()
+                root = Path(tempfile.mkdtemp(prefix=f"{_WORKSPACE_PREFIX}{os.getpid()}-", dir=_scratch()))
                 root.chmod(0o711)  # the unprivileged sandbox uid must traverse it
-                (root / "passwd").write_text(
-                    "root:x:0:0:root:/root:/bin/bash\n"
-                    f"{SANDBOX_USER}:x:{SANDBOX_UID}:{SANDBOX_UID}:{SANDBOX_USER}:{SANDBOX_HOME}:/bin/bash\n"
-                    "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n"
-                )
-                (root / "group").write_text(f"root:x:0:\n{SANDBOX_USER}:x:{SANDBOX_UID}:\nnogroup:x:65534:\n")
-                for name in ("passwd", "group"):
-                    (root / name).chmod(0o644)
+                write_etc(root / "etc")
+                write_shims(root / "shims")
                 atexit.register(shutil.rmtree, root, True)
                 self._root = root
             return self._root
 
-    def seed(self, files: Mapping[str, str] | None, host_uid: int) -> Path:
-        key = (fixture_key(files), host_uid)
+    @contextlib.contextmanager
+    def use(self, fixture: Fixture, owner: int | None) -> Iterator[_Seed]:
+        """The seed of ``fixture``, written on first use and kept until released."""
+        seed = self._acquire(fixture, owner)
+        try:
+            yield seed
+        finally:
+            with self._lock:
+                seed.users -= 1
+                self._evict()
+
+    def _acquire(self, fixture: Fixture, owner: int | None) -> _Seed:
+        root = self.root()
         with self._lock:
-            cached = self._seeds.get(key)
-        if cached is not None:
-            return cached
-        seed = self.root() / f"seed-{key[0]}-{host_uid}"
-        staging = Path(tempfile.mkdtemp(prefix="staging-", dir=self.root()))
-        owner = host_uid if os.geteuid() == 0 else None
-        materialize(files, staging / "tree", owner=owner)
-        (staging / "tree").chmod(0o755)
-        staging.chmod(0o711)
+            seed = self._seeds.get(fixture.key)
+            if seed is not None:
+                seed.users += 1
+                self._seeds.move_to_end(fixture.key)
+                return seed
+        staging = Path(tempfile.mkdtemp(prefix="staging-", dir=root))
+        try:
+            materialize(fixture, staging / "tree", owner)
+            (staging / "tree").chmod(0o755)
+            staging.chmod(0o711)
+            initial = _read_seed(staging / "tree", fixture.roots)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
         with self._lock:
-            if key not in self._seeds:
-                staging.rename(seed)
-                self._seeds[key] = seed / "tree"
+            seed = self._seeds.get(fixture.key)
+            if seed is None:
+                final = root / f"seed-{fixture.key}"
+                staging.rename(final)
+                seed = self._seeds[fixture.key] = _Seed(final / "tree", roots=fixture.roots, initial=initial)
             else:
                 shutil.rmtree(staging, ignore_errors=True)
-            return self._seeds[key]
+            seed.users += 1
+            self._seeds.move_to_end(fixture.key)
+            return seed
+
+    def _evict(self) -> None:
+        for key in list(self._seeds):
+            if len(self._seeds) <= MAX_SEEDS:
+                return
+            if self._seeds[key].users == 0:
+                shutil.rmtree(self._seeds.pop(key).path.parent, ignore_errors=True)
+
+    def count(self) -> int:
+        with self._lock:
+            return len(self._seeds)
 
 
-_WORKSPACE = _Workspace()
-_slot_counter = itertools.count()
-_thread_slots = threading.local()
+def _read_seed(tree: Path, roots: Sequence[str]) -> tuple[FileState, ...]:
+    entries: list[FileState] = []
+    for root in roots:
+        fd = open_root(str(tree / root.lstrip("/")))
+        try:
+            entries.extend(read_tree(fd, root, 1 << 30))
+        finally:
+            os.close(fd)
+    return tuple(entries)
+
+
+def _scratch() -> str:
+    """Where seeds are written: /dev/shm (memory) when usable, else the temporary directory.
+
+    Seeds are small and written often (one per fixture), and a disk is much slower at that.
+    """
+    shm = "/dev/shm"
+    if os.path.isdir(shm) and os.access(shm, os.W_OK | os.X_OK):
+        return shm
+    return tempfile.gettempdir()
+
+
+def _remove_stale_workspaces() -> None:
+    """Workspaces whose process is gone (killed before its exit handlers ran)."""
+    for entry in Path(_scratch()).glob(f"{_WORKSPACE_PREFIX}*"):
+        match = re.match(rf"{_WORKSPACE_PREFIX}(\d+)-", entry.name)
+        if match and int(match.group(1)) != os.getpid() and not Path(f"/proc/{match.group(1)}").exists():
+            shutil.rmtree(entry, ignore_errors=True)
+
+
+SEEDS = Seeds()
 
 
 def _host_uid() -> int:
-    """The host uid a sandbox runs as: a fresh one per (process, thread) when we are root."""
+    """The host uid a sandbox runs as: a fresh unprivileged one per process when we are root."""
     if os.geteuid() != 0:
         return os.geteuid()
-    slot = getattr(_thread_slots, "slot", None)
-    if slot is None:
-        slot = _thread_slots.slot = next(_slot_counter)
-    return HOST_UID_BASE + (os.getpid() % 4096) * 64 + slot % 64
+    return HOST_UID_BASE + os.getpid() % 100_000
 
 
-def _process_count(uid: int) -> int:
-    """Threads the uid already runs; RLIMIT_NPROC counts them all, not just ours."""
-    count = 0
-    for entry in os.scandir("/proc"):
-        if entry.name.isdigit():
-            try:
-                if os.stat(entry.path).st_uid == uid:
-                    count += len(os.listdir(f"{entry.path}/task"))
-            except OSError:
-                continue
-    return count
-
-
-def _command_line(limits: SandboxLimits, seed: Path, host_uid: int, state_fd: int) -> list[str]:
-    bwrap = shutil.which("bwrap") or "bwrap"
-    prefix: list[str] = []
-    nproc = limits.max_processes
-    if os.geteuid() == 0:
-        setpriv = shutil.which("setpriv") or "setpriv"
-        prefix = [setpriv, f"--reuid={host_uid}", f"--regid={host_uid}", "--clear-groups"]
-        prefix += ["--inh-caps=-all", "--bounding-set=-all", "--no-new-privs"]
-    else:
-        nproc += _process_count(host_uid) + 8
-    root = _WORKSPACE.root()
-    args = [bwrap, "--unshare-all", "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID)]
-    args += ["--hostname", SANDBOX_HOSTNAME, "--die-with-parent", "--new-session"]
-    args += ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
-    args += ["--size", str(limits.tmp_bytes), "--tmpfs", "/tmp"]
-    args += ["--size", str(limits.workspace_bytes), "--tmpfs", "/home"]
-    args += ["--size", str(1 << 20), "--tmpfs", "/root", "--size", str(1 << 20), "--tmpfs", "/run"]
-    args += ["--remount-ro", "/dev", "--size", str(limits.tmp_bytes), "--tmpfs", "/dev/shm"]
-    args += ["--dir", SANDBOX_HOME, "--ro-bind", str(seed), SEED_MOUNT]
-    args += ["--ro-bind", str(root / "passwd"), "/etc/passwd", "--ro-bind", str(root / "group"), "/etc/group"]
-    args += ["--chdir", SANDBOX_HOME]
-    wrapper = _wrapper_script(limits, state_fd, nproc)
-    return [*prefix, *args, "/bin/bash", "--noprofile", "--norc", "-c", wrapper, "sandbox-wrapper"]
+# ---------------------------------------------------------------- one run
 
 
 def run_in_sandbox(
     command: str,
-    files: Mapping[str, str] | None = None,
+    files: dict[str, str] | None = None,
     setup: str | None = None,
     limits: SandboxLimits = DEFAULT_LIMITS,
+    *,
+    fixture: Fixture | None = None,
+    pipefail: bool = False,
+    environment: Sequence[tuple[str, str]] = (),
+    arguments: Sequence[str] = (),
 ) -> SandboxRun:
     """Run ``command`` (after ``setup``) on a fresh copy of the fixture; never on the host.
 
-    Raises SandboxUnavailable (one line) when namespaces cannot be used here.
+    ``fixture`` overrides ``files`` (an example's files relative to the work dir; ``None`` is
+    the default tree). ``pipefail`` runs the command under ``set -o pipefail``; ``environment``
+    adds variables and ``arguments`` sets ``$1``... Raises SandboxUnavailable (one line) when
+    namespaces cannot be used here, DataError for bad files or variable names.
     """
     available, reason = sandbox_status()
     if not available:
         raise SandboxUnavailable(reason)
-    if files is not None:
-        files = validate_files(files)
+    fixture = fixture if fixture is not None else fixture_for(files)
     host_uid = _host_uid()
-    seed = _WORKSPACE.seed(files, host_uid)
-    return _execute(command, setup or "", seed, host_uid, limits)
+    for name, _ in environment:
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+            raise DataError(f"environment variable name {name!r} is not a shell identifier")
+    job = _Job(command, setup or "", "-o pipefail" if pipefail else "", tuple(environment), tuple(arguments))
+    with SEEDS.use(fixture, host_uid if os.geteuid() == 0 else None) as seed:
+        run = _execute(job, seed, host_uid, limits)
+        return dataclasses.replace(run, initial_files=seed.initial or ())
 
 
-def _execute(command: str, setup: str, seed: Path, host_uid: int, limits: SandboxLimits) -> SandboxRun:
-    state_read, state_write = os.pipe()
+@dataclass(frozen=True)
+class _Job:
+    command: str
+    setup: str = ""
+    options: str = ""
+    environment: tuple[tuple[str, str], ...] = ()
+    arguments: tuple[str, ...] = ()
+
+
+def _failed(error: str, started: float, stderr: bytes = b"") -> SandboxRun:
+    return SandboxRun(
+        exit_code=None,
+        stdout=b"",
+        stderr=stderr,
+        stdout_truncated=False,
+        timed_out=False,
+        setup_exit_code=None,
+        files=None,
+        duration_s=time.monotonic() - started,
+        error=error,
+    )
+
+
+def _execute(job: _Job, seed: _Seed, host_uid: int, limits: SandboxLimits) -> SandboxRun:
     started = time.monotonic()
+    deadline = started + limits.wall_seconds
+    info_read, info_write = os.pipe()
+    control_read, control_write = os.pipe()
+    go_read, go_write = os.pipe()
+    parent = delegated_memory_parent()
+    cgroup: MemoryCgroup | None = None
+    roots: list[int] = []
+    process: subprocess.Popen[bytes] | None = None
     try:
-        argv = [*_command_line(limits, seed, host_uid, state_write), setup, command]
+        if parent is not None:
+            cgroup = MemoryCgroup(parent, limits)
+        nproc = nproc_for(limits, host_uid)
+        wrapper = _wrapper_script(limits, nproc, seed.roots, control_write, go_read, job.options)
+        mounts = [
+            Mount(root, size_bytes=limits.tmp_bytes) for root in seed.roots if root not in WRITABLE_ROOTS
+        ]
+        argv = [*(cgroup.enter_prefix() if cgroup else []), *_drop_root(host_uid)]
+        argv += bwrap_arguments(
+            limits,
+            SEEDS.root() / "etc",
+            [*mounts, Mount(SEED_MOUNT, str(seed.path))],
+            info_write,
+            SEEDS.root() / "shims",
+        )
+        for name, value in job.environment:
+            argv += ["--setenv", name, value]
+        argv += [
+            "/bin/bash",
+            "--noprofile",
+            "--norc",
+            "-c",
+            wrapper,
+            "sandbox-wrapper",
+            job.setup,
+            job.command,
+        ]
+        argv += job.arguments
         process = subprocess.Popen(
             argv,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
-            pass_fds=(state_write,),
+            pass_fds=(info_write, control_write, go_read),
             env=SANDBOX_ENV,
             start_new_session=True,
             cwd="/",
         )
     except OSError as error:
-        os.close(state_read)
-        os.close(state_write)
-        return SandboxRun(None, b"", b"", False, False, None, None, 0.0, f"sandbox failed to start: {error}")
-    os.close(state_write)
+        for fd in (info_read, control_read, go_write):
+            os.close(fd)
+        if cgroup is not None:
+            cgroup.remove()
+        return _failed(f"sandbox failed to start: {error}", started)
+    finally:
+        for fd in (info_write, control_write, go_read):
+            os.close(fd)
+    assert process.stdout is not None and process.stderr is not None
+    try:
+        handshake = _handshake(info_read, control_read, deadline)
+        if isinstance(handshake, str):
+            kill_tree(process, cgroup)
+            process.wait()
+            stderr = process.stderr.read(limits.stderr_bytes)
+            first = next((line for line in stderr.decode(errors="replace").splitlines() if line.strip()), "")
+            return _failed(f"sandbox failed: {first or handshake}", started, stderr)
+        child_pid, setup_status = handshake
+        try:
+            for root in seed.roots:
+                roots.append(open_root(f"/proc/{child_pid}/root{root}"))
+        except OSError as error:
+            kill_tree(process, cgroup)
+            process.wait()
+            return _failed(f"sandbox failed: cannot open its files from the host ({error.strerror})", started)
+        with contextlib.suppress(BrokenPipeError):
+            os.write(go_write, b"go\n")
+        os.close(go_write)
+        go_write = -1
+        os.close(control_read)
+        control_read = -1
+        opened = dict(zip(seed.roots, roots, strict=True))
+        return _finish(process, cgroup, opened, child_pid, limits, started, setup_status)
+    finally:
+        for fd in (info_read, control_read, go_write, *roots):
+            if fd >= 0:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+        process.stdout.close()
+        process.stderr.close()
+        if cgroup is not None:
+            cgroup.remove()
+
+
+def _drop_root(host_uid: int) -> list[str]:
+    if os.geteuid() != 0:
+        return []
+    setpriv = shutil.which("setpriv") or "setpriv"
+    return [
+        setpriv,
+        f"--reuid={host_uid}",
+        f"--regid={host_uid}",
+        "--clear-groups",
+        "--inh-caps=-all",
+        "--bounding-set=-all",
+        "--no-new-privs",
+    ]
+
+
+def _handshake(info_fd: int, control_fd: int, deadline: float) -> tuple[int, int] | str:
+    """(sandbox pid, setup status) once the wrapper is ready, or why it never got there."""
+    info = _read_until(info_fd, deadline, lambda data: False)
+    try:
+        child_pid = int(json.loads(info)["child-pid"])
+    except (ValueError, KeyError, TypeError):
+        return "bubblewrap did not start the sandbox"
+    control = _read_until(control_fd, deadline, lambda data: b"\n" in data)
+    match = re.fullmatch(rb"ready (\d+)\n", control)
+    if match is None:
+        return "timed out preparing the sandbox" if time.monotonic() >= deadline else "no ready signal"
+    return child_pid, int(match.group(1))
+
+
+def _read_until(fd: int, deadline: float, done: object) -> bytes:
+    """Read ``fd`` until EOF, ``done(data)``, 4 KiB, or the deadline."""
+    data = b""
+    with selectors.DefaultSelector() as selector:
+        selector.register(fd, selectors.EVENT_READ)
+        while len(data) < 4096 and not done(data):  # type: ignore[operator]
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not selector.select(timeout=remaining):
+                break
+            chunk = os.read(fd, 4096)
+            if not chunk:
+                break
+            data += chunk
+    return data
+
+
+def _finish(
+    process: subprocess.Popen[bytes],
+    cgroup: MemoryCgroup | None,
+    roots: dict[str, int],
+    child_pid: int,
+    limits: SandboxLimits,
+    started: float,
+    setup_status: int,
+) -> SandboxRun:
     assert process.stdout is not None and process.stderr is not None
     stdout_fd, stderr_fd = process.stdout.fileno(), process.stderr.fileno()
-    caps = {
-        stdout_fd: limits.output_bytes,
-        stderr_fd: limits.stderr_bytes,
-        state_read: limits.workspace_bytes + (4 << 20),
-    }
-    captured, overflowed, timed_out = _drain(caps, started + limits.wall_seconds, stop_on_overflow=stdout_fd)
-    flooded = stdout_fd in overflowed
-    if timed_out or flooded:
-        _kill_tree(process)
+    caps = {stdout_fd: limits.output_bytes, stderr_fd: limits.stderr_bytes}
+    watch = None if cgroup is not None else lambda: tree_memory(child_pid) > limits.memory_bytes
+    drained = _drain(caps, started + limits.wall_seconds, stdout_fd, watch)
+    flooded = stdout_fd in drained.overflowed
+    timed_out = drained.timed_out
+    if timed_out or flooded or drained.watch_fired:
+        kill_tree(process, cgroup)
     try:
-        process.wait(timeout=max(1.0, started + limits.wall_seconds + 2 - time.monotonic()))
+        _wait(process, max(1.0, started + limits.wall_seconds + 2 - time.monotonic()))
     except subprocess.TimeoutExpired:
-        _kill_tree(process)
+        kill_tree(process, cgroup)
         process.wait()
         timed_out = True
-    os.close(state_read)
-    process.stdout.close()
-    process.stderr.close()
-    duration = time.monotonic() - started
-    stdout, stderr = captured[stdout_fd], captured[stderr_fd]
-    stdout_truncated = stdout_fd in overflowed
-    if timed_out or flooded:
-        return SandboxRun(None, stdout, stderr, stdout_truncated, timed_out, None, None, duration)
-    return _interpret(
-        captured[state_read], stdout, stderr, stdout_truncated, duration, state_read in overflowed
+    memory_exceeded = drained.watch_fired or (cgroup is not None and cgroup.oom_killed())
+    stdout, stderr = drained.captured[stdout_fd], drained.captured[stderr_fd]
+    ended = {"stdout": stdout, "stderr": stderr, "setup_exit_code": setup_status}
+    ended["duration_s"] = time.monotonic() - started
+    if timed_out or flooded or memory_exceeded:
+        return SandboxRun(
+            exit_code=None,
+            stdout_truncated=flooded,
+            timed_out=timed_out and not memory_exceeded,
+            files=None,
+            memory_exceeded=memory_exceeded,
+            **ended,
+        )
+    exit_code = process.returncode if process.returncode >= 0 else 128 - process.returncode
+    return SandboxRun(
+        exit_code=exit_code,
+        stdout_truncated=False,
+        timed_out=False,
+        files=_read_roots(roots, limits),
+        **ended,
     )
 
 
+def _wait(process: subprocess.Popen[bytes], timeout: float) -> None:
+    """Wait for bwrap to exit: on a pidfd where the kernel has them (Popen.wait(timeout) polls
+    with sleeps, which adds milliseconds to every run), else as Popen does."""
+    try:
+        pidfd = os.pidfd_open(process.pid)
+    except (AttributeError, OSError):
+        process.wait(timeout=timeout)
+        return
+    try:
+        with selectors.DefaultSelector() as selector:
+            selector.register(pidfd, selectors.EVENT_READ)
+            if not selector.select(timeout=timeout):
+                raise subprocess.TimeoutExpired(process.args, timeout)
+    finally:
+        os.close(pidfd)
+    process.wait()
+
+
+def _read_roots(roots: dict[str, int], limits: SandboxLimits) -> tuple[FileState, ...] | None:
+    """The writable roots as the command left them; None if they cannot be read back."""
+    entries: list[FileState] = []
+    budget = limits.workspace_bytes + len(roots) * limits.tmp_bytes
+    try:
+        for root, fd in roots.items():
+            entries.extend(read_tree(fd, root, budget))
+    except OSError:
+        return None
+    return tuple(entries)
+
+
+@dataclass
+class _Drained:
+    captured: dict[int, bytes]
+    overflowed: set[int]
+    timed_out: bool = False
+    watch_fired: bool = False
+
+
 def _drain(
-    caps: dict[int, int], deadline: float, stop_on_overflow: int
-) -> tuple[dict[int, bytes], set[int], bool]:
+    caps: dict[int, int], deadline: float, stop_on_overflow: int, watch: Callable[[], bool] | None = None
+) -> _Drained:
     """Read every pipe until all close or the deadline passes; keep at most cap bytes each.
 
     Output beyond the cap on ``stop_on_overflow`` (stdout) ends the run at once: waiting
-    for `yes` to hit the timeout would only burn the gate's time.
+    for `yes` to hit the timeout would only burn the gate's time. ``watch`` is asked every
+    ``WATCH_INTERVAL_S`` whether to stop (the memory watchdog).
     """
     buffers = {fd: bytearray() for fd in caps}
     overflowed: set[int] = set()
+
+    def result(**flags: bool) -> _Drained:
+        return _Drained({fd: bytes(b) for fd, b in buffers.items()}, overflowed, **flags)
+
+    next_watch = time.monotonic() + WATCH_INTERVAL_S
     with selectors.DefaultSelector() as selector:
         for fd in caps:
             selector.register(fd, selectors.EVENT_READ)
         while selector.get_map():
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                return {fd: bytes(b) for fd, b in buffers.items()}, overflowed, True
-            for key, _ in selector.select(timeout=remaining):
+            now = time.monotonic()
+            if now >= deadline:
+                return result(timed_out=True)
+            if watch is not None and now >= next_watch:
+                if watch():
+                    return result(watch_fired=True)
+                next_watch = now + WATCH_INTERVAL_S
+            timeout = deadline - now if watch is None else min(deadline, next_watch) - now
+            for key, _ in selector.select(timeout=max(timeout, 0)):
                 chunk = os.read(key.fd, 65536)
                 if not chunk:
                     selector.unregister(key.fd)
@@ -334,64 +596,42 @@ def _drain(
                     overflowed.add(key.fd)
                 buffers[key.fd] += chunk[: max(room, 0)]
                 if key.fd == stop_on_overflow and key.fd in overflowed:
-                    return {fd: bytes(b) for fd, b in buffers.items()}, overflowed, False
-    return {fd: bytes(b) for fd, b in buffers.items()}, overflowed, False
+                    return result()
+    return result()
 
 
-def _kill_tree(process: subprocess.Popen[bytes]) -> None:
-    """SIGKILL the session; bwrap's pid-1 dies with it and takes every sandboxed process along."""
+def tree_memory(root_pid: int) -> int:
+    """Resident memory of a process and all its descendants, in bytes (0 once they are gone)."""
+    total, stack, seen = 0, [root_pid], set()
+    while stack:
+        pid = stack.pop()
+        if pid in seen:
+            continue
+        seen.add(pid)
+        try:
+            total += int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * _PAGE
+            for task in os.listdir(f"/proc/{pid}/task"):
+                stack.extend(int(c) for c in Path(f"/proc/{pid}/task/{task}/children").read_text().split())
+        except (OSError, ValueError, IndexError):
+            continue
+    return total
+
+
+def kill_tree(process: subprocess.Popen[bytes], cgroup: MemoryCgroup | None = None) -> None:
+    """Kill every process of a sandbox.
+
+    With a cgroup, ``cgroup.kill``. Otherwise SIGKILL to bwrap's session: bwrap's pid 1 inside
+    gets SIGKILL when bwrap dies (``--die-with-parent``), and the pid namespace dies with it,
+    taking every sandboxed process along; nothing inside can outlive or dodge that.
+    """
+    if cgroup is not None:
+        with contextlib.suppress(OSError):
+            (cgroup.path / "cgroup.kill").write_text("1")
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(process.pid, signal.SIGKILL)
 
 
-def _interpret(
-    state: bytes, stdout: bytes, stderr: bytes, truncated: bool, duration: float, state_overflow: bool
-) -> SandboxRun:
-    header, _, archive = state.partition(b"\n")
-    fields = header.decode(errors="replace").split()
-    if len(fields) < 2 or fields[0] != "status":
-        first_error = next(
-            (line for line in stderr.decode(errors="replace").splitlines() if line.strip()), ""
-        )
-        error = f"sandbox failed: {first_error or 'no status from the sandbox'}"
-        return SandboxRun(None, stdout, stderr, truncated, False, None, None, duration, error)
-    if fields[1] == "seed-failed":
-        return SandboxRun(
-            None, stdout, stderr, truncated, False, None, None, duration, "could not seed fixture"
-        )
-    setup_rc, exit_code = int(fields[1]), int(fields[2])
-    files = None if state_overflow else _read_state(archive)
-    return SandboxRun(exit_code, stdout, stderr, truncated, False, setup_rc, files, duration)
-
-
-def _read_state(archive: bytes) -> tuple[FileState, ...] | None:
-    if not archive:
-        return ()
-    entries: list[FileState] = []
-    try:
-        with tarfile.open(fileobj=io.BytesIO(archive), mode="r:") as tar:
-            for member in tar:
-                path = member.name.removeprefix("./").rstrip("/") or "."
-                mode = member.mode & 0o7777
-                if member.isfile():
-                    extracted = tar.extractfile(member)
-                    digest = hashlib.sha256(extracted.read() if extracted else b"").hexdigest()
-                    entries.append(FileState(path, "file", mode, digest))
-                elif member.isdir():
-                    entries.append(FileState(path, "dir", mode))
-                elif member.issym():
-                    entries.append(FileState(path, "symlink", 0, target=member.linkname))
-                elif member.islnk():
-                    entries.append(
-                        FileState(path, "hardlink", mode, target=member.linkname.removeprefix("./"))
-                    )
-                elif member.isfifo():
-                    entries.append(FileState(path, "fifo", mode))
-                else:
-                    entries.append(FileState(path, "other", mode))
-    except tarfile.TarError:
-        return None
-    return tuple(sorted(entries, key=lambda entry: entry.path))
+# ---------------------------------------------------------------- availability
 
 
 @functools.lru_cache(maxsize=1)
@@ -407,16 +647,20 @@ def sandbox_status() -> tuple[bool, str]:
         probe = run_probe()
         if probe:
             return False, f"sandbox unavailable: {probe}"
-        return True, "sandbox available (bubblewrap: user, mount, pid, net, uts, ipc namespaces)"
+        return True, (
+            "sandbox available (bubblewrap: user, mount, pid, net, uts, ipc namespaces; "
+            f"memory: {memory_cap_description(DEFAULT_LIMITS)})"
+        )
     except Exception as error:  # noqa: BLE001 - the contract is "never raises"
         return False, f"sandbox unavailable: {type(error).__name__}: {error}".splitlines()[0]
 
 
 def run_probe() -> str:
-    """Run `true`-like probe in a sandbox; returns '' when it worked, else the first error line."""
+    """Run a trivial command in a sandbox; returns '' when it worked, else the first error line."""
     host_uid = _host_uid()
-    seed = _WORKSPACE.seed({"probe.txt": "ok\n"}, host_uid)
-    run = _execute("cat probe.txt; id -un", "", seed, host_uid, SandboxLimits(wall_seconds=10))
+    probe = fixture_for({"probe.txt": "ok\n"})
+    with SEEDS.use(probe, host_uid if os.geteuid() == 0 else None) as seed:
+        run = _execute(_Job("cat probe.txt; id -un"), seed, host_uid, SandboxLimits(wall_seconds=10))
     if run.error:
         return run.error.removeprefix("sandbox failed: ")
     if run.timed_out:

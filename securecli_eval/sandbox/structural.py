@@ -14,6 +14,7 @@ arguments, because grouping is style, not meaning.
 
 from __future__ import annotations
 
+import functools
 import shlex
 from dataclasses import dataclass
 
@@ -36,6 +37,7 @@ class UtilityCall:
     flags: frozenset[str]
 
 
+@functools.lru_cache(maxsize=4096)
 def utility_calls(command: str) -> tuple[UtilityCall, ...]:
     """Utilities in the order they appear (pipelines, lists, substitutions) with their flags."""
     try:

@@ -257,7 +257,7 @@ def test_executable_flag_runs_references_in_the_sandbox() -> None:
     examples = [
         _ex("ok", "sort the notes", "sort notes.txt"),
         _ex("missing", "page a csv", "no-such-tool data.csv | cat"),
-        _ex("nofile", "unique lines", "sort no-such-file.txt | uniq"),
+        _ex("nofile", "unique lines", "sort /etc/no-such-file.txt | uniq"),
     ]
     marked, report = mark_executable(examples)
     if report.skipped:

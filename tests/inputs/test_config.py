@@ -91,3 +91,10 @@ def test_gate_on_mapping(tmp_path):
 def test_serving_settings_are_checked(tmp_path, text, message):
     with pytest.raises(ConfigError, match=message):
         load_config(write(tmp_path, MINIMAL + text))
+
+
+def test_sandbox_limits_are_checked(tmp_path):
+    config, _ = load_config(write(tmp_path, MINIMAL + "sandbox:\n  timeout_seconds: 2\n  memory_mib: 256\n"))
+    assert config.sandbox.timeout_seconds == 2 and config.sandbox.memory_mib == 256
+    with pytest.raises(ConfigError, match="memory_mib"):
+        load_config(write(tmp_path, MINIMAL + "sandbox:\n  memory_mib: 1\n"))

@@ -67,3 +67,17 @@ def test_every_rate_equals_its_failing_examples(outcomes, name):
         assert value.successes == expected and value.n == len(decided)
     if definition.reducer == "count":
         assert value.value == len(failing)
+
+
+def test_undecided_pairs_are_counted_by_reason():
+    codes = ["reference_does_nothing", None, "missing_input", "reference_does_nothing", None]
+    results = []
+    for index, code in enumerate(codes):
+        example = result(
+            index, "domain", {"functional": None if code else True, "functional_decided": not code}
+        )
+        detail = {"functional": {"code": code or "same_behaviour"}}
+        results.append(example.model_copy(update={"details": detail}))
+    metrics, _ = aggregate(results)
+    assert metrics["functional_undecided"].breakdown == {"reference_does_nothing": 2, "missing_input": 1}
+    assert metrics["functional_match"].breakdown is None

@@ -121,3 +121,39 @@ def test_report_reads_the_metric_meaning_from_the_evidence_not_the_catalogue():
     ]
     markdown = render_markdown(report_with([gate], {"future_metric": value}), examples)
     assert "a metric from a newer release" in markdown and "bad-one" in worst_failures(markdown)
+
+
+def test_the_report_lists_why_pairs_were_undecided():
+    examples = [
+        {
+            "id": f"e{i}",
+            "instruction": "i",
+            "reference": "ls",
+            "output": "ls -1",
+            "outcomes": outcomes,
+            "details": details,
+        }
+        for i, (outcomes, details) in enumerate(
+            [
+                (
+                    {"functional": None, "functional_decided": False},
+                    {"functional": {"code": "missing_input"}},
+                ),
+                (
+                    {"functional": None, "functional_decided": False},
+                    {"functional": {"code": "missing_input"}},
+                ),
+                (
+                    {"functional": True, "functional_decided": True},
+                    {"functional": {"code": "same_behaviour"}},
+                ),
+            ]
+        )
+    ]
+    results = [
+        ExampleResult.model_validate({**e, "dataset": "d", "kind": "domain", "command": e["output"]})
+        for e in examples
+    ]
+    metrics, _ = aggregate(results)
+    markdown = render_markdown(report_with([], metrics), examples)
+    assert "**functional_undecided by reason** (2 of 3): missing_input 2" in markdown

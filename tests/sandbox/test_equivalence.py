@@ -16,7 +16,7 @@ from securecli_eval.sandbox import (
     sandbox_status,
 )
 from securecli_eval.sandbox import equivalence as equivalence_module
-from securecli_eval.sandbox.equivalence import exit_class
+from securecli_eval.sandbox.equivalence import UNDECIDED_CODES
 
 AVAILABLE, REASON = sandbox_status()
 needs_sandbox = pytest.mark.skipif(not AVAILABLE, reason=REASON)
@@ -95,22 +95,93 @@ def test_per_example_files_and_setup_are_used_for_both_commands():
 
 @needs_sandbox
 @pytest.mark.parametrize(
-    ("reference", "why"),
+    ("reference", "code"),
     [
-        ("cat does-not-exist.txt", "reference itself fails"),
-        ("sleep 10", "timed out"),
-        ("curl -s https://example.com", "network"),
-        ("date +%N", "not deterministic"),
-        ("chown root notes.txt", "root"),
+        ("true", "reference_does_nothing"),
+        ("cd /tmp", "reference_does_nothing"),
+        ("cat /etc/no-such-file | wc -l", "masked_pipeline_error"),
+        ("cat /etc/no-such-file", "missing_input"),
+        ("ls --no-such-option", "reference_fails"),
+        ("no-such-program-here --flag", "program_missing"),
+        ("sleep 10", "reference_timeout"),
+        ("curl -s https://example.com", "needs_network"),
+        ("date +%N", "not_deterministic"),
+        ("chown root notes.txt", "needs_root"),
+        ("yes | head -c 100000", "reference_output_limit"),
     ],
 )
-def test_undecidable_cases_are_null_with_a_reason(reference, why):
+def test_undecidable_cases_are_null_with_a_reason(reference, code):
     from securecli_eval.sandbox import SandboxLimits
 
     result = judge_equivalence(reference, "echo something-else", limits=SandboxLimits(wall_seconds=1.5))
-    assert result.equivalent is None
-    assert why in result.reason
+    if code == "reference_does_nothing":  # doing something where the reference does nothing differs
+        assert result.equivalent is False
+        result = judge_equivalence(reference, "cd /", limits=SandboxLimits(wall_seconds=1.5))
+    assert result.equivalent is None, result
+    assert (
+        result.code == code
+        and result.reason == UNDECIDED_CODES.get(code, result.reason)
+        or code in result.code
+    )
     assert result.structural is not None  # the fallback is recorded beside, never as the verdict
+
+
+@needs_sandbox
+def test_a_variable_nothing_sets_makes_the_pair_undecided_unless_the_reference_reads_it():
+    result = judge_equivalence("find . -name '*.txt'", 'find "$SRC" -name "*.txt"')
+    assert result.equivalent is None and result.code == "unset_variable" and "$SRC" in result.reason
+    bound = judge_equivalence('find "$dir" -name "*.log"', 'find "$dir" -name "*.log" -print')
+    assert bound.equivalent is True, bound
+    assert judge_equivalence('find "$dir" -name "*.log"', 'find "$dir" -name "*.txt"').equivalent is False
+
+
+@needs_sandbox
+def test_the_work_dir_is_not_home():
+    assert judge_equivalence("mkdir ~/x", "mkdir x").equivalent is False
+    assert judge_equivalence("echo $HOME", "pwd").equivalent is False
+    assert judge_equivalence("ls ~/..", "ls /home").equivalent is True
+
+
+@needs_sandbox
+def test_links_are_there_to_be_found():
+    """The fixture had no symlinks, so `-type l` and `-lname` agreed on finding nothing."""
+    assert judge_equivalence("find . -type l", "find . -lname 'nothing*'").equivalent is False
+    assert judge_equivalence("find . -type l", "find . -type l -print").equivalent is True
+
+
+@needs_sandbox
+def test_what_a_reference_looks_for_is_made_so_near_misses_show():
+    assert judge_equivalence("find . -name '*.jar'", "find . -name '*.jar' -print").equivalent is True
+    assert judge_equivalence("find . -name '*.jar'", "find . -name '*.war'").equivalent is False
+    assert judge_equivalence("find . -name '*.jar'", "find . -iname '*.jar'").equivalent is False
+    assert judge_equivalence("grep -r texthere .", "grep -r otherthing .").equivalent is False
+    assert judge_equivalence("grep -rl texthere .", "grep -r -l texthere .").equivalent is True
+    assert judge_equivalence("sort set1 set2 | uniq", "sort -u set1 set2").equivalent is True
+    assert judge_equivalence("sort set1 set2 | uniq", "sort set1 set2 | uniq -d").equivalent is False
+
+
+@needs_sandbox
+def test_a_prediction_equivalent_to_any_reference_is_equivalent():
+    result = judge_equivalence(
+        "wc -l < notes.txt", "grep -c '' notes.txt", alternatives=["cat notes.txt | wc -l"]
+    )
+    assert result.equivalent is True
+    other = judge_equivalence("ls -1 data", "ls data | sort -r", alternatives=["ls data | sort -r"])
+    assert other.equivalent is True
+    neither = judge_equivalence("ls -1 data", "ls docs", alternatives=["ls data | sort -r"])
+    assert neither.equivalent is False
+
+
+@needs_sandbox
+def test_reasons_never_quote_what_a_command_printed():
+    """Red team: the first 60 characters of a command's output came back in `reason`."""
+    for reference, prediction in [
+        ("echo SECRET-REF-1234", "echo SECRET-PRED-5678"),
+        ("echo SECRET-REF-1234 >&2; exit 3", "echo x"),
+        ("echo a > notes.txt", "echo b > SECRET-NAME-5678"),
+    ]:
+        result = judge_equivalence(reference, prediction)
+        assert "SECRET" not in result.reason, result
 
 
 def test_unparseable_prediction_is_false_without_running():
@@ -134,7 +205,10 @@ def test_without_a_sandbox_every_verdict_is_null_with_the_reason(monkeypatch):
         equivalence_module, "sandbox_status", lambda: (False, "sandbox unavailable: test says so")
     )
     result = judge_equivalence("ls -la", "ls -l")
-    assert result == EquivalenceResult(None, "sandbox unavailable: test says so", result.structural)
+    expected = EquivalenceResult(
+        None, "sandbox unavailable: test says so", result.structural, "sandbox_unavailable"
+    )
+    assert result == expected
 
 
 @needs_sandbox
@@ -149,19 +223,14 @@ def test_parallel_judging_keeps_order_and_matches_serial():
     assert [r.equivalent for r in judge_many(pairs, workers=1)] == [True, False, True]
 
 
-def test_exit_classes():
-    assert [exit_class(code) for code in (0, 1, 2, 127, 137)] == [
-        "success",
-        "false",
-        "error",
-        "not found",
-        "signal",
-    ]
-
-
 def test_result_serialises_to_the_cli_shape():
-    assert EquivalenceResult(True, "same", 0.5).to_dict() == {
+    assert EquivalenceResult(True, "same", 0.5, "same_behaviour").to_dict() == {
         "equivalent": True,
         "reason": "same",
         "structural": 0.5,
+        "code": "same_behaviour",
     }
+
+
+def test_every_undecided_code_has_a_one_line_meaning():
+    assert all(text and "\n" not in text for text in UNDECIDED_CODES.values())
