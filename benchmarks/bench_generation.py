@@ -41,7 +41,7 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="bench-generation-"))
     base = build_tiny_base(work / "base")
     adapter = build_tiny_adapter(base, work / "adapter")
-    data = Path(__file__).resolve().parent.parent / "securecli_eval" / "data" / "test.jsonl"
+    data = Path(__file__).resolve().parent.parent / "securecli_eval" / "resources" / "data" / "test.jsonl"
     rows = [json.loads(line) for line in data.read_text().splitlines()]
     instructions = [rows[i % len(rows)]["instruction"] for i in range(args.prompts)]
     settings = GenerationSettings(max_new_tokens=args.max_new_tokens, batch_size=args.batch_size)
@@ -54,10 +54,10 @@ def main() -> None:
         return time.perf_counter() - start, result
 
     model = load_model(base, adapter, "cpu", "auto", merge=False)
-    batched = HFBackend(model, tokenizer, settings, "cpu", progress=False)
-    single = HFBackend(model, tokenizer, settings.model_copy(update={"batch_size": 1}), "cpu", progress=False)
+    batched = HFBackend(model, tokenizer, settings, "cpu")
+    single = HFBackend(model, tokenizer, settings.model_copy(update={"batch_size": 1}), "cpu")
     merged_model = load_model(base, adapter, "cpu", "auto", merge=True)
-    merged = HFBackend(merged_model, tokenizer, settings, "cpu", progress=False)
+    merged = HFBackend(merged_model, tokenizer, settings, "cpu")
     # alternate the contenders and keep each one's best of three: load from other processes only adds time
     t_batched = t_merged = float("inf")
     for _ in range(3):
@@ -72,7 +72,7 @@ def main() -> None:
 
     def factory() -> HFBackend:
         model = load_model(base, adapter, "cpu", "auto", False)
-        return HFBackend(model, tokenizer, settings, "cpu", progress=False)
+        return HFBackend(model, tokenizer, settings, "cpu")
 
     t_first, _ = timed(lambda: generate_cached(prompts, keys, cache, factory))
     t_cached, (_, generated) = timed(lambda: generate_cached(prompts, keys, cache, factory))

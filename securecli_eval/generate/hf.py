@@ -1,13 +1,14 @@
 """In-process generation with transformers: device, tokenizer, model (base + peft adapter), batches.
 
 Prompts are rendered with the tokenizer's chat template, sorted by length and generated in
-batches with left padding and greedy decoding. Heavy imports (torch, transformers, peft)
+batches with left padding and greedy decoding; each batch is handed back as soon as it is
+done, so the cache can keep it. Heavy imports (torch, transformers, peft)
 happen inside the functions, so importing the package stays fast.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from securecli_eval.errors import AdapterError, ModelError
@@ -96,30 +97,27 @@ def render_prompts(tokenizer, instructions: Sequence[str], system_prompt: str) -
 class HFBackend:
     """transformers ``generate`` in length-sorted, left-padded batches with greedy decoding."""
 
-    def __init__(self, model, tokenizer, settings: GenerationSettings, device: str, progress: bool = True):
-        self.model, self.tokenizer, self.settings, self.device, self.progress = (
-            model,
-            tokenizer,
-            settings,
-            device,
-            progress,
-        )
+    def __init__(self, model, tokenizer, settings: GenerationSettings, device: str):
+        self.model, self.tokenizer, self.settings, self.device = model, tokenizer, settings, device
 
     def generate(self, prompts: Sequence[str]) -> list[str]:
+        outputs: list[str] = [""] * len(prompts)
+        for positions, texts in self.batches(prompts):
+            for position, text in zip(positions, texts, strict=True):
+                outputs[position] = text
+        return outputs
+
+    def batches(self, prompts: Sequence[str]) -> Iterator[tuple[list[int], list[str]]]:
+        """``(positions in prompts, outputs)`` as each batch finishes, shortest prompts first."""
         import torch
-        from tqdm import tqdm
 
         encoded = [
             self.tokenizer(p, add_special_tokens=False)["input_ids"][-self.settings.max_prompt_tokens :]
             for p in prompts
         ]
         order = sorted(range(len(prompts)), key=lambda i: (len(encoded[i]), i))
-        outputs: list[str] = [""] * len(prompts)
         size = self.settings.batch_size
         pad = self.tokenizer.pad_token_id
-        bar = tqdm(
-            total=len(prompts), desc="generating", unit="prompt", disable=not self.progress, leave=False
-        )
         for start in range(0, len(order), size):
             batch = order[start : start + size]
             width = max(len(encoded[i]) for i in batch)
@@ -135,10 +133,8 @@ class HFBackend:
                     pad_token_id=pad,
                     eos_token_id=self.tokenizer.eos_token_id,
                 )
-            for row, index in enumerate(batch):
-                outputs[index] = self.tokenizer.decode(
-                    generated[row, width:], skip_special_tokens=True
-                ).strip()
-            bar.update(len(batch))
-        bar.close()
-        return outputs
+            texts = [
+                self.tokenizer.decode(generated[row, width:], skip_special_tokens=True).strip()
+                for row in range(len(batch))
+            ]
+            yield batch, texts
