@@ -273,6 +273,7 @@ class ResultsLock:
 
     def acquire(self, run_id: str) -> None:
         """Take the lock or raise a one-line error naming the run that holds it."""
+        self.results_dir.mkdir(parents=True, exist_ok=True)
         handle = open(self.path, "a+", encoding="utf-8")  # noqa: SIM115 (held open until release)
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
