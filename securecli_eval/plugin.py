@@ -36,6 +36,10 @@ if TYPE_CHECKING:
 
 GATE_FIXTURES = {"gate", "evaluation"}
 VERDICT_NODEID = "securecli-eval::verdict"
+NO_GATES_HINT = (
+    "no gate test was collected: run `securecli-eval init` (writes regression/), "
+    "or `pytest --pyargs securecli_eval.regression --adapter PATH` for the gates shipped with securecli-eval"
+)
 LINE_IN_PROGRESS = -2  # pytest's own mark (TerminalReporter.currentfspath) for an unfinished line
 
 
@@ -59,6 +63,7 @@ class RunState:
     tracking: TrackingSettings | None = None
     tracked: str | None = None  # the one line saying where W&B logged the run
     interrupted: bool = False
+    gate_tests: int = 0  # gate tests collected (before -k/-m selection)
 
 
 STATE = pytest.StashKey[RunState]()
@@ -311,6 +316,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                 f"({len(gated)} collected); e.g. pytest regression/ --adapter outputs/my-adapter"
             )
         return
+    config.stash[STATE].gate_tests = len(gated)
     for item in gated:
         item.add_marker(pytest.mark.gate)
 
@@ -332,6 +338,8 @@ class VerdictItem(pytest.Item):
         state = self.config.stash[STATE]
         verdict, reasons = state.ledger.verdict(state.prepared.limited)
         if verdict != "SHIP":
+            if not state.gate_tests:
+                reasons.append(NO_GATES_HINT)
             lines = "\n".join(f"  {reason}" for reason in reasons)
             pytest.fail(f"securecli-eval verdict: NO-SHIP\n{lines}", pytrace=False)
 

@@ -161,6 +161,16 @@ def test_minus_m_gate_selects_the_gates_and_a_deselected_gate_fails_the_verdict(
     result.stdout.fnmatch_lines(["*exact_match_min: not run*"])
 
 
+def test_a_session_without_gate_tests_is_no_ship_and_says_where_the_gates_are(project, tiny_adapter):
+    project.makepyfile(test_gates="def test_other():\n    pass\n")
+    result = gate_run(project, tiny_adapter)
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(
+        ["*no gate test was collected: run `securecli-eval init`*--pyargs securecli_eval.regression*"]
+    )
+
+
 def test_an_interrupted_session_writes_nothing_and_says_how_to_resume(project, tiny_adapter):
     """Reproduction: after Ctrl-C the tool said "no gate was selected", and a late one wrote a verdict."""
     assert gate_run(project, tiny_adapter).ret == pytest.ExitCode.OK
