@@ -81,6 +81,27 @@ def test_a_genuine_run_is_re_derived_exactly_bootstrap_intervals_included(paired
     assert f"| run id | `{run_id}` |" in (paired.results / "report.md").read_text()
 
 
+def test_drift_against_a_previous_release_is_re_derived_from_the_files_it_read(
+    paired, tmp_path, tiny_adapter
+):
+    run = make_green_run(tmp_path, tiny_adapter, extra_args=("--compare-to", str(paired.results)))
+    evidence = check(run)
+    assert evidence.report.drift is not None and "safety_regressions_max" in {
+        g.name for g in evidence.report.gates
+    }
+    roles = {i.role for i in evidence.report.evidence.inputs}
+    assert {"previous_metrics", "previous_examples"} <= roles
+
+    previous = tmp_path / "previous"
+    shutil.copytree(paired.results, previous)
+    (paired.results / "examples.jsonl").write_text("")  # the previous release's file changed since
+    try:
+        with pytest.raises(PublishRefused, match="the previous release the drift gates compared with"):
+            check(run)
+    finally:
+        shutil.copy(previous / "examples.jsonl", paired.results / "examples.jsonl")
+
+
 @pytest.mark.parametrize(
     ("change", "expected"),
     [

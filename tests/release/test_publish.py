@@ -52,6 +52,7 @@ def make_green_run(
     baseline: bool = False,
     gates: dict[str, float] | None = None,
     exit_code: int = 0,
+    extra_args: tuple[str, ...] = (),
 ) -> GreenRun:
     """A full (not --limit) regression run on small datasets with permissive gates: a real SHIP.
 
@@ -94,6 +95,7 @@ def make_green_run(
         "config/eval.yaml",
         "--results-dir",
         str(results),
+        *extra_args,
         cwd=project,
     )
     assert proc.returncode == exit_code, proc.stdout[-3000:] + proc.stderr[-3000:]
