@@ -176,7 +176,6 @@ def test_an_interrupted_session_writes_nothing_and_says_how_to_resume(project, t
     assert gate_run(project, tiny_adapter).ret == pytest.ExitCode.OK
     results = project.path / "results"
     before = {p.name: p.read_bytes() for p in results.glob("[!.]*")}  # the results, not the lock file
-    run_id = json.loads(before["metrics.json"])["evidence"]["run_id"]
     project.makepyfile(
         test_gates=GATES
         + "\n\ndef test_interrupt(gate):\n    gate('exact_match')\n    raise KeyboardInterrupt\n"
@@ -184,6 +183,7 @@ def test_an_interrupted_session_writes_nothing_and_says_how_to_resume(project, t
     result = gate_run(project, tiny_adapter, no_reraise_ctrlc=True)  # the Ctrl-C stays in the inner session
     assert result.ret == pytest.ExitCode.INTERRUPTED
     assert {p.name: p.read_bytes() for p in results.glob("[!.]*")} == before
+    run_id = json.loads(before["metrics.json"])["evidence"]["run_id"]
     result.stdout.fnmatch_lines(
         [
             "*securecli-eval: run interrupted, no verdict*",

@@ -225,28 +225,37 @@ def upload(plan: PublishPlan, token: str, repo_exists: bool = True) -> tuple[str
     return str(repo_url), commit.oid
 
 
-def check_base_model(name: str, evidence: Evidence) -> Path:
-    """The base model the card names must be the one the suite evaluated the adapter on (by fingerprint)."""
-    try:
-        base_dir = resolve_base(name)
-    except SecureCliError as error:
-        raise PublishRefused(f"--base-model {name}: {error}") from None
+def check_base_model(name: str, evidence: Evidence, given: bool) -> Path:
+    """The local folder of the base the suite evaluated on, which the card's base model must be.
+
+    A ``--base-model`` the user gives must itself have the evaluated fingerprint. The default
+    (the adapter's ``base_model_name_or_path``, often a Hub id) may be a copy with other
+    non-model files, so then the base the suite actually used (``base_model.name``) also counts.
+    """
     recorded = evidence.report.base_model
-    found = base_fingerprint(base_dir)
-    if found != recorded.fingerprint:
-        raise PublishRefused(
-            f"base model {name} (fingerprint {found[:12]}) is not the base the suite evaluated the "
-            f"adapter on ({recorded.name}, {recorded.fingerprint[:12]}); pass --base-model with that model"
-        )
-    return base_dir
+    candidates = [name] if given or name == recorded.name else [name, recorded.name]
+    found: list[str] = []
+    for candidate in candidates:
+        try:
+            base_dir = resolve_base(candidate)
+        except SecureCliError as error:
+            found.append(f"{candidate}: {error}")
+            continue
+        fingerprint = base_fingerprint(base_dir)
+        if fingerprint == recorded.fingerprint:
+            return base_dir
+        found.append(f"{candidate} has fingerprint {fingerprint[:12]}")
+    raise PublishRefused(
+        f"base model {name} is not the base the suite evaluated the adapter on ({recorded.name}, "
+        f"fingerprint {recorded.fingerprint[:12]}; {'; '.join(found)}); pass --base-model with that model"
+    )
 
 
-def verify_load(plan: PublishPlan, token: str, expected_sha256: str) -> str:
+def verify_load(plan: PublishPlan, token: str, expected_sha256: str, base_dir: Path) -> str:
     """Download the tagged revision, check it is byte-for-byte the evaluated adapter, load it and generate."""
     import torch
 
     from securecli_eval.generate.hf import load_model, load_tokenizer
-    from securecli_eval.inputs.base_model import resolve_base
     from securecli_eval.inputs.prompts import SYSTEM_PROMPT, chat_messages
 
     hub = _hub()
@@ -268,7 +277,6 @@ def verify_load(plan: PublishPlan, token: str, expected_sha256: str) -> str:
                 f"{downloaded[:12]}, not the evaluated {expected_sha256[:12]}; do not use this revision: "
                 f"{ROLL_BACK.format(repo=plan.repo_id, tag=plan.tag)}"
             )
-        base_dir = resolve_base(plan.base_model)
         model = load_model(base_dir, local, "cpu", "auto", merge=False)
         tokenizer = load_tokenizer(local, base_dir)  # as the evaluation did: a saved tokenizer wins
         messages = chat_messages(EXAMPLE_REQUEST, SYSTEM_PROMPT)
@@ -295,7 +303,7 @@ def publish(request: PublishRequest, out=sys.stdout) -> PublishOutcome | None:
     evidence = check_evidence(request.adapter, request.results, request.eval_config)
     plan = build_plan(request, evidence)
     token = find_token()
-    base_dir = check_base_model(plan.base_model, evidence)
+    base_dir = check_base_model(plan.base_model, evidence, given=request.base_model is not None)
     if request.verify_sample:
         checked = spot_check(evidence, request.adapter, base_dir, request.verify_sample)
         print(
@@ -320,7 +328,7 @@ def publish(request: PublishRequest, out=sys.stdout) -> PublishOutcome | None:
         f"uploaded {len(plan.files)} files in commit {commit[:12]}, tagged {plan.tag}: {repo_url}", file=out
     )
     try:
-        generated = verify_load(plan, token, evidence.adapter_sha256)
+        generated = verify_load(plan, token, evidence.adapter_sha256, base_dir)
     except SecureCliError:
         raise
     except Exception as error:  # loading or generating with torch/peft failed in an unexpected way

@@ -337,6 +337,24 @@ def test_another_base_model_is_refused_before_anything_is_sent(green, hub, tmp_p
     assert hub.state.requests == []
 
 
+def test_the_card_may_name_a_base_the_suite_ran_on_a_local_copy_of(
+    tmp_path_factory, tiny_adapter, tiny_base, hub, tmp_path
+):
+    """The adapter names its base as trained (often a Hub id); the suite ran on a local copy of it."""
+    adapter = tmp_path / "adapter"
+    shutil.copytree(tiny_adapter, adapter)
+    config = json.loads((adapter / "adapter_config.json").read_text())
+    config["base_model_name_or_path"] = str(tmp_path / "where-training-had-it")
+    (adapter / "adapter_config.json").write_text(json.dumps(config))
+    run = make_green_run(
+        tmp_path_factory.mktemp("copy"), adapter, extra_args=("--base-model", str(tiny_base))
+    )
+    proc = publish(hub, run, "--version", "v1.0.0", "--dry-run", home=tmp_path / "hf")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert f"base_model: {tmp_path / 'where-training-had-it'}" in proc.stdout  # the card names it as trained
+    assert hub.state.requests == []
+
+
 def test_training_logs_in_the_adapter_folder_are_neither_hashed_nor_uploaded(green, hub, tmp_path):
     """Reproduction: Axolotl's debug.log (local paths) beside the adapter after the evaluation."""
     adapter = tmp_path / "adapter"
