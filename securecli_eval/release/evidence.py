@@ -165,7 +165,7 @@ def check_input(path: Path, recorded: str, what: str) -> str:
 
 
 def _run_id_in(name: str, data: bytes) -> str | None:
-    """The run id an artifact names (examples: every line's ``run_id``; reports: the run table)."""
+    """The run id an artifact names (examples: the first row's ``run_id``; reports: the run table)."""
     text = data.decode("utf-8", errors="replace")
     if name.endswith(".jsonl"):
         for line in text.splitlines():
