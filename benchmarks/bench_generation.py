@@ -54,10 +54,10 @@ def main() -> None:
         return time.perf_counter() - start, result
 
     model = load_model(base, adapter, "cpu", "auto", merge=False)
-    batched = HFBackend(model, tokenizer, settings, "cpu", progress=False)
-    single = HFBackend(model, tokenizer, settings.model_copy(update={"batch_size": 1}), "cpu", progress=False)
+    batched = HFBackend(model, tokenizer, settings, "cpu")
+    single = HFBackend(model, tokenizer, settings.model_copy(update={"batch_size": 1}), "cpu")
     merged_model = load_model(base, adapter, "cpu", "auto", merge=True)
-    merged = HFBackend(merged_model, tokenizer, settings, "cpu", progress=False)
+    merged = HFBackend(merged_model, tokenizer, settings, "cpu")
     # alternate the contenders and keep each one's best of three: load from other processes only adds time
     t_batched = t_merged = float("inf")
     for _ in range(3):
@@ -72,7 +72,7 @@ def main() -> None:
 
     def factory() -> HFBackend:
         model = load_model(base, adapter, "cpu", "auto", False)
-        return HFBackend(model, tokenizer, settings, "cpu", progress=False)
+        return HFBackend(model, tokenizer, settings, "cpu")
 
     t_first, _ = timed(lambda: generate_cached(prompts, keys, cache, factory))
     t_cached, (_, generated) = timed(lambda: generate_cached(prompts, keys, cache, factory))

@@ -100,7 +100,7 @@ def generate(base: Path, adapter: Path | None, instructions: list[str], settings
     if device.startswith("cuda"):
         torch.cuda.synchronize()
     loaded = time.perf_counter()
-    backend = HFBackend(model, tokenizer, settings, device, progress=False)
+    backend = HFBackend(model, tokenizer, settings, device)
     backend.generate(prompts)
     if device.startswith("cuda"):
         torch.cuda.synchronize()

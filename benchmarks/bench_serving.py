@@ -72,9 +72,7 @@ def main() -> None:
     settings = GenerationSettings(max_new_tokens=args.max_new_tokens, batch_size=32)
 
     tokenizer = load_tokenizer(None, merged)
-    local = HFBackend(
-        load_model(merged, None, "cpu", "auto", False), tokenizer, settings, "cpu", progress=False
-    )
+    local = HFBackend(load_model(merged, None, "cpu", "auto", False), tokenizer, settings, "cpu")
     prompts = render_prompts(tokenizer, instructions, settings.system_prompt)
     start = time.perf_counter()
     in_process = local.generate(prompts)
@@ -84,9 +82,9 @@ def main() -> None:
     try:
         endpoint = Endpoint(url, concurrency=ServerSettings().concurrency)
         chats = render_chats(instructions, settings.system_prompt)
-        OpenAIBackend(endpoint, str(merged), settings, progress=False).generate(chats[:1])  # loads the model
+        OpenAIBackend(endpoint, str(merged), settings).generate(chats[:1])  # loads the model
         start = time.perf_counter()
-        served = OpenAIBackend(endpoint, str(merged), settings, progress=False).generate(chats)
+        served = OpenAIBackend(endpoint, str(merged), settings).generate(chats)
         t_served = time.perf_counter() - start
     finally:
         process.terminate()

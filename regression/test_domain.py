@@ -1,48 +1,7 @@
-"""Domain-quality gates: does the adapter turn requests into correct, bare, valid bash commands?
+"""The release gates of securecli-eval in securecli_eval/regression/test_domain.py, loaded here.
 
-Each test is one gate. Thresholds live in the eval config (``<metric>_min``/``<metric>_max``);
-a metric without a threshold is not a gate and its test is skipped.
+`pytest regression/ --adapter PATH` runs them with config/eval_config.yaml; a gate is a test
+that calls gate("<metric>"), so this project's own gates can live beside this file.
 """
 
-
-def test_exact_match(gate):
-    """The extracted command equals the reference exactly."""
-    gate("exact_match")
-
-
-def test_exact_match_normalized(gate):
-    """Equal after collapsing whitespace and normalising quotes."""
-    gate("exact_match_normalized")
-
-
-def test_command_only(gate):
-    """The output is a bare command: no prose, no markdown fences, no leading `$ `."""
-    gate("command_only")
-
-
-def test_syntax_validity(gate):
-    """The extracted command parses with `bash -n`."""
-    gate("syntax_validity")
-
-
-def test_functional_match(gate):
-    """Prediction and reference do the same thing in the sandbox (over the decidable examples)."""
-    gate("functional_match")
-
-
-def test_functional_undecided(gate):
-    """The sandbox could decide enough examples: a suite cannot pass by deciding nothing."""
-    gate("functional_undecided")
-
-
-def pytest_generate_tests(metafunc):
-    """One test per configured ``<metric>_improvement_min`` gate (none configured: nothing to run)."""
-    if "improvement_metric" in metafunc.fixturenames:
-        from securecli_eval.plugin import gated_metrics
-
-        metafunc.parametrize("improvement_metric", gated_metrics(metafunc.config, "baseline"))
-
-
-def test_improvement_over_base(gate, improvement_metric):
-    """The adapter is not worse than the base model on the same prompts (paired, per example)."""
-    gate(improvement_metric)
+from securecli_eval.regression.test_domain import *  # noqa: F403

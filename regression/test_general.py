@@ -1,6 +1,7 @@
-"""General capability: the adapter keeps what the base model could do (lm-eval, extra `[general]`)."""
+"""The release gates of securecli-eval in securecli_eval/regression/test_general.py, loaded here.
 
+`pytest regression/ --adapter PATH` runs them with config/eval_config.yaml; a gate is a test
+that calls gate("<metric>"), so this project's own gates can live beside this file.
+"""
 
-def test_general_degradation(gate):
-    """No lm-eval task score drops more than `general_degradation_max` against the base model."""
-    gate("general_degradation")
+from securecli_eval.regression.test_general import *  # noqa: F403

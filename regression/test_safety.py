@@ -1,21 +1,7 @@
-"""Safety gates: no dangerous command on the test set, and adversarial prompts refused or answered safely."""
+"""The release gates of securecli-eval in securecli_eval/regression/test_safety.py, loaded here.
 
+`pytest regression/ --adapter PATH` runs them with config/eval_config.yaml; a gate is a test
+that calls gate("<metric>"), so this project's own gates can live beside this file.
+"""
 
-def test_no_dangerous_commands(gate):
-    """No output on the test set is classified `block` by the risk classifier."""
-    gate("dangerous_commands")
-
-
-def test_dangerous_command_rate(gate):
-    """Share of test-set outputs the risk classifier blocks."""
-    gate("dangerous_command_rate")
-
-
-def test_adversarial_pass_rate(gate):
-    """Adversarial prompts (injection, goal hijack, obfuscation, ...) are refused or answered safely."""
-    gate("adversarial_pass_rate")
-
-
-def test_adversarial_category_pass_rate(gate):
-    """The weakest adversarial category still meets its floor."""
-    gate("adversarial_category_pass_rate")
+from securecli_eval.regression.test_safety import *  # noqa: F403

@@ -16,6 +16,7 @@ from securecli_eval.errors import SecureCliError
 
 # subcommand name -> module that registers it (imported lazily so `--help` stays fast)
 SUBCOMMANDS: dict[str, str] = {
+    "init": "securecli_eval.scaffold",
     "demo": "securecli_eval.demo",
     "report": "securecli_eval.report.cli",
     "risk": "securecli_eval.shell.cli",
@@ -29,7 +30,8 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="securecli-eval",
         description="Release gates for natural-language-to-bash LoRA adapters; the gates themselves run as "
-        "`pytest regression/ --adapter PATH`.",
+        "`pytest regression/ --adapter PATH` (`securecli-eval init` writes regression/ into a project), or "
+        "`pytest --pyargs securecli_eval.regression --adapter PATH` from any directory.",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, module_name in SUBCOMMANDS.items():

@@ -2,9 +2,10 @@
 
 Builds a tiny Qwen2 base model locally (no hub), trains a LoRA adapter for it with real
 Axolotl through the training wrapper (`configs/tiny-cpu.yaml`; or with a few peft steps when
-Axolotl is not installed), runs the regression suite against it exactly as a user would
-(`pytest regression/ --adapter ...`), which writes report.html beside metrics.json and
-report.md, prints report.md and the path of report.html, the page to open.
+Axolotl or that config is not there), runs the regression suite against it exactly as a user
+would (`pytest regression/ --adapter ...`, or the gates shipped in the package when there is
+no regression/ folder, so the demo also runs in an empty directory), which writes report.html
+beside metrics.json and report.md, and prints report.md and the path of report.html.
 """
 
 from __future__ import annotations
@@ -26,8 +27,18 @@ def register(subparsers) -> None:
     parser.add_argument(
         "--workdir", type=Path, default=Path("outputs/demo"), help="where models and results go"
     )
-    parser.add_argument("--regression", type=Path, default=Path("regression"), help="the gate tests to run")
-    parser.add_argument("--eval-config", type=Path, default=Path("config/eval_config.yaml"))
+    parser.add_argument(
+        "--regression",
+        type=Path,
+        default=None,
+        help="the gate tests to run (default: regression/ when it exists, else the packaged gates)",
+    )
+    parser.add_argument(
+        "--eval-config",
+        type=Path,
+        default=None,
+        help="default: config/eval_config.yaml when it exists, else the packaged default",
+    )
     parser.add_argument(
         "--adapter",
         type=Path,
@@ -38,7 +49,7 @@ def register(subparsers) -> None:
         "--trainer",
         choices=["axolotl", "peft"],
         default=None,
-        help="how to make the demo adapter (default: axolotl when installed, else peft)",
+        help="how to make the demo adapter (default: axolotl when installed and configured, else peft)",
     )
     parser.add_argument(
         "--train-config",
@@ -68,7 +79,7 @@ def _axolotl_installed() -> bool:
 
 def _make_adapter(args: argparse.Namespace, workdir: Path) -> Path:
     """Train (or reuse) the demo adapter; return its folder."""
-    trainer = args.trainer or ("axolotl" if _axolotl_installed() else "peft")
+    trainer = args.trainer or ("axolotl" if _axolotl_installed() and args.train_config.is_file() else "peft")
     if trainer == "axolotl":
         import yaml
 
@@ -100,11 +111,16 @@ def _make_adapter(args: argparse.Namespace, workdir: Path) -> Path:
     return adapter
 
 
+def _gates(regression: Path | None) -> list[str]:
+    """pytest's arguments naming the gates: the given folder, ./regression, or the packaged gates."""
+    if regression is not None and not regression.is_dir():
+        raise SecureCliError(f"--regression {regression}: no such folder; pass the folder of your gate tests")
+    folder = regression or Path("regression")
+    return [str(folder)] if folder.is_dir() else ["--pyargs", "securecli_eval.regression"]
+
+
 def run(args: argparse.Namespace) -> int:
-    if not args.regression.is_dir():
-        raise SecureCliError(
-            f"--regression {args.regression}: no such folder; run the demo from the project root"
-        )
+    gates = _gates(args.regression)
     workdir: Path = args.workdir
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     adapter = args.adapter or _make_adapter(args, workdir)
@@ -113,11 +129,10 @@ def run(args: argparse.Namespace) -> int:
         sys.executable,
         "-m",
         "pytest",
-        str(args.regression),
+        *gates,
         "--adapter",
         str(adapter),
-        "--eval-config",
-        str(args.eval_config),
+        *(["--eval-config", str(args.eval_config)] if args.eval_config else []),
         "--results-dir",
         str(results),
         "-p",

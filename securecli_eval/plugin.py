@@ -1,17 +1,23 @@
 """The pytest plugin: options, session state, the ``evaluation`` and ``gate`` fixtures, and report hooks.
 
-Registered through the ``pytest11`` entry point, so ``pytest regression/ --adapter PATH`` works
-in any project that installs securecli-eval. It stays inert unless ``--adapter`` is given.
-Hooks and option parsing only: the run is ``run.py``, the books and the verdict are
-``gates.GateLedger``, the files are ``report/writer.py``. Heavy imports (torch, transformers,
-peft) happen inside the fixtures, so ``pytest --help`` stays fast.
+Registered through the ``pytest11`` entry point, so ``pytest regression/ --adapter PATH`` (or
+``pytest --pyargs securecli_eval.regression --adapter PATH``, the gates shipped in the package)
+works in any project that installs securecli-eval. It stays inert unless ``--adapter`` is
+given. Then it holds the results folder for the session (one run at a time), marks every gate
+test ``gate``, and appends a last test case, ``verdict``, that fails on NO-SHIP: the summary
+line and JUnit XML agree with the exit code. Hooks and option parsing only: the run is
+``run.py``, the books and the verdict are ``gates.GateLedger``, the files are
+``report/writer.py``. Heavy imports (torch, transformers, peft) happen inside the fixtures, so
+``pytest --help`` stays fast.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import logging
+import os
 import shlex
 import sys
 import time
@@ -25,11 +31,19 @@ from securecli_eval.errors import SecureCliError
 
 if TYPE_CHECKING:
     from securecli_eval.gates import GateLedger
+    from securecli_eval.generate.progress import Progress
     from securecli_eval.records import MetricsReport
     from securecli_eval.release.tracking import TrackingSettings
+    from securecli_eval.report.writer import ResultsLock
     from securecli_eval.run import Evaluation, Prepared, RunOptions
 
 GATE_FIXTURES = {"gate", "evaluation"}
+VERDICT_NODEID = "securecli-eval::verdict"
+NO_GATES_HINT = (
+    "no gate test was collected: run `securecli-eval init` (writes regression/), "
+    "or `pytest --pyargs securecli_eval.regression --adapter PATH` for the gates shipped with securecli-eval"
+)
+LINE_IN_PROGRESS = -2  # pytest's own mark (TerminalReporter.currentfspath) for an unfinished line
 
 
 @dataclass
@@ -41,6 +55,9 @@ class RunState:
     ledger: GateLedger
     started_at: str
     started: float
+    run_id: str
+    lock: ResultsLock
+    progress: Progress | None = None
     evaluation: Evaluation | None = None
     report: MetricsReport | None = None
     written: list[Path] = field(default_factory=list)
@@ -49,6 +66,8 @@ class RunState:
     tracking: TrackingSettings | None = None
     tracked: str | None = None  # the one line saying where W&B logged the run
     evaluated_in: str | None = None  # the test whose setup ran the evaluation (its output is not the gate's)
+    interrupted: bool = False
+    gate_tests: int = 0  # gate tests collected (before -k/-m selection)
 
 
 STATE = pytest.StashKey[RunState]()
@@ -116,8 +135,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--eval-config",
         dest="securecli_eval_config",
         metavar="FILE",
-        default="config/eval_config.yaml",
-        help="eval config (default: config/eval_config.yaml)",
+        default=None,
+        help="eval config (default: config/eval_config.yaml where it exists, else securecli-eval's packaged "
+        "default; the report says which)",
     )
     group.addoption(
         "--results-dir",
@@ -214,23 +234,26 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         dest="securecli_progress",
         action="store_false",
         default=True,
-        help="no progress bar while generating",
+        help="no progress lines while generating (default: a live line on a terminal, "
+        "a line every 30 s in a log)",
     )
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "gate: a securecli-eval release gate")
+    config.addinivalue_line("markers", "gate: a securecli-eval release gate (added to every gate test)")
     adapter = config.getoption("securecli_adapter", default=None)
     if adapter is None:
         return
     from securecli_eval.gates import GateLedger, configured_gates
-    from securecli_eval.report.writer import utc_now
+    from securecli_eval.inputs.config import choose_config
+    from securecli_eval.report.writer import ResultsLock, new_run_id, utc_now
     from securecli_eval.run import RunOptions, prepare
 
     compare_to = config.getoption("securecli_compare_to")
+    eval_config, source = choose_config(config.getoption("securecli_eval_config"))
     options = RunOptions(
         adapter=Path(adapter),
-        eval_config=Path(config.getoption("securecli_eval_config")),
+        eval_config=eval_config,
         results_dir=Path(config.getoption("securecli_results_dir")),
         base_model=config.getoption("securecli_base_model"),
         limit=config.getoption("securecli_limit"),
@@ -244,19 +267,80 @@ def pytest_configure(config: pytest.Config) -> None:
         served_base=config.getoption("securecli_served_base"),
         api_key_env=config.getoption("securecli_api_key_env"),
         command=shlex.join(["pytest", *config.invocation_params.args]),
+        eval_config_source=source,
     )
-    started_at, started = utc_now(), time.perf_counter()
+    started_at, started, run_id = utc_now(), time.perf_counter(), new_run_id()
+    lock = ResultsLock(options.results_dir)
     try:
         _check_results_dir(options.results_dir)
         _check_html_path(config.getoption("htmlpath", default=None), options.results_dir)
+        lock.acquire(run_id)
+    except SecureCliError as error:
+        raise pytest.UsageError(f"securecli-eval: {error}") from None
+    try:
         tracking = _tracking_settings(config)
         prepared = prepare(options)
     except SecureCliError as error:
+        lock.release()
         raise pytest.UsageError(f"securecli-eval: {error}") from None
     ledger = GateLedger(tuple(configured_gates(prepared.config, options.compare_to is not None)))
-    config.stash[STATE] = RunState(options, prepared, ledger, started_at, started, tracking=tracking)
+    config.stash[STATE] = RunState(
+        options, prepared, ledger, started_at, started, run_id, lock, tracking=tracking
+    )
     if config.pluginmanager.hasplugin("html"):
         config.pluginmanager.register(HtmlSummary(config), "securecli_eval_html")
+
+
+def _progress(config: pytest.Config) -> Progress | None:
+    """Generation progress through pytest's terminal reporter, so it shows under the default capture."""
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if not config.getoption("securecli_progress") or reporter is None:
+        return None
+    from securecli_eval.generate.progress import Progress
+
+    lines = ProgressLines(reporter, config.pluginmanager.get_plugin("capturemanager"))
+    config.pluginmanager.register(lines, "securecli_eval_progress")
+    return Progress(lines.emit, lines.live)
+
+
+class ProgressLines:
+    """Writes progress lines on the terminal while a fixture runs under output capture.
+
+    A live terminal gets one line rewritten in place; a log gets whole lines. pytest's line of
+    results for the current test file is interrupted by them, so it is started again before
+    the next result is written.
+    """
+
+    def __init__(self, reporter, capture):
+        self.reporter, self.capture = reporter, capture
+        self.live = bool(reporter.isatty())
+        self.resume: Path | None = None  # the test file whose line of results was interrupted
+
+    def emit(self, line: str, transient: bool) -> None:
+        reporter = self.reporter
+        suspended = self.capture.global_and_fixture_disabled() if self.capture else contextlib.nullcontext()
+        with suspended:
+            if isinstance(reporter.currentfspath, Path):
+                self.resume = reporter.currentfspath
+            if reporter.currentfspath != LINE_IN_PROGRESS:  # else our own line, rewritten in place
+                reporter.ensure_newline()
+            if not self.live:
+                reporter.write_line(line)
+                return
+            reporter.rewrite(line, erase=True)
+            if transient:
+                reporter.currentfspath = LINE_IN_PROGRESS  # whatever pytest writes next starts a new line
+            else:
+                reporter.write("\n")
+                reporter.currentfspath = None
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        reporter, location = self.reporter, self.resume
+        if location is not None and reporter.currentfspath is None:
+            reporter.write(f"{os.path.relpath(location, reporter.startpath)} ")
+            reporter.currentfspath = location
+        self.resume = None
 
 
 def gated_metrics(config: pytest.Config, source: str) -> list[str]:
@@ -297,19 +381,56 @@ def _check_html_path(html: str | None, results_dir: Path) -> None:
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    if STATE in config.stash:
+    state = config.stash.get(STATE, None)
+    if state is not None:
+        state.lock.release()
         del config.stash[STATE]
 
 
+def _is_gate(item: pytest.Item) -> bool:
+    return bool(GATE_FIXTURES & set(getattr(item, "fixturenames", ())))
+
+
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if STATE in config.stash:
+    """Mark every gate test ``gate`` before ``-m`` selects, so ``-m gate`` means the gates."""
+    gated = [item for item in items if _is_gate(item)]
+    if STATE not in config.stash:
+        if gated:
+            raise pytest.UsageError(
+                "securecli-eval: --adapter PATH is required to run the regression gates "
+                f"({len(gated)} collected); e.g. pytest regression/ --adapter outputs/my-adapter"
+            )
         return
-    gated = [item for item in items if GATE_FIXTURES & set(getattr(item, "fixturenames", ()))]
-    if gated:
-        raise pytest.UsageError(
-            "securecli-eval: --adapter PATH is required to run the regression gates "
-            f"({len(gated)} collected); e.g. pytest regression/ --adapter outputs/my-adapter"
-        )
+    config.stash[STATE].gate_tests = len(gated)
+    for item in gated:
+        item.add_marker(pytest.mark.gate)
+
+
+@pytest.hookimpl(specname="pytest_collection_modifyitems", trylast=True)
+def pytest_collection_modifyitems_verdict(
+    session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
+) -> None:
+    """After every selection (``-k``, ``-m``): the verdict test case, last in the session."""
+    if STATE in config.stash:
+        items.append(VerdictItem.from_parent(session, name="verdict", nodeid=VERDICT_NODEID))
+
+
+class VerdictItem(pytest.Item):
+    """The session's verdict as a test case, run after every gate: passes on SHIP, fails on NO-SHIP
+    naming each gate that did not pass, so the summary line and JUnit agree with the exit code."""
+
+    def runtest(self) -> None:
+        state = self.config.stash[STATE]
+        verdict, reasons = state.ledger.verdict(state.prepared.limited)
+        if verdict != "SHIP":
+            if not state.gate_tests:
+                reasons.append(NO_GATES_HINT)
+            lines = "\n".join(f"  {reason}" for reason in reasons)
+            pytest.fail(f"securecli-eval verdict: NO-SHIP\n{lines}", pytrace=False)
+
+    def reportinfo(self):
+        return self.path, None, "securecli-eval verdict"
 
 
 @pytest.fixture(scope="session")
@@ -322,8 +443,9 @@ def evaluation(request: pytest.FixtureRequest) -> Evaluation:
         from securecli_eval.run import evaluate
 
         try:
+            state.progress = _progress(request.config)  # the terminal reporter exists by now
             with _live_output(request.config):
-                state.evaluation = evaluate(state.prepared)
+                state.evaluation = evaluate(state.prepared, state.progress)
         except SecureCliError as error:
             state.evaluation_error = str(error)
             pytest.exit(f"securecli-eval: {error}", returncode=pytest.ExitCode.USAGE_ERROR)
@@ -400,21 +522,38 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    """Write the evidence first, so pytest-html's summary and the exit code can use it."""
+    """Write the evidence first, so pytest-html's summary and the exit code can use it.
+
+    An interrupted session writes nothing: its verdict would be a guess, and the previous
+    complete results stay as they were.
+    """
     state = session.config.stash.get(STATE, None)
-    if state is None or state.evaluation is None:
+    if state is None:
+        return
+    if exitstatus == pytest.ExitCode.INTERRUPTED:
+        state.interrupted = True
+        return
+    if state.evaluation is None:
         return
     from securecli_eval.report.writer import build_report, write_results
 
-    state.report = build_report(
-        state.evaluation, state.ledger.final(), state.started_at, state.started, time.perf_counter()
+    report = build_report(
+        state.evaluation,
+        state.ledger.final(),
+        state.started_at,
+        state.started,
+        time.perf_counter(),
+        state.run_id,
     )
     try:
-        state.written = write_results(
-            state.report, state.evaluation, state.options.results_dir, state.prepared.config.worst_examples
+        state.report, state.written = write_results(
+            report, state.evaluation, state.options.results_dir, state.prepared.config.worst_examples
         )
     except OSError as error:
-        state.write_error = f"could not write results to {state.options.results_dir}: {error}"
+        state.write_error = (
+            f"could not write results to {state.options.results_dir} ({error.strerror or error}); "
+            f"nothing of this run was kept there, the previous complete results are untouched"
+        )
         session.exitstatus = pytest.ExitCode.INTERNAL_ERROR
         return
     if state.report.verdict != "SHIP" and session.exitstatus == pytest.ExitCode.OK:
@@ -463,6 +602,9 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
         return
     if state.evaluation_error:
         return  # already reported as the session's one-line exit message
+    if state.interrupted:
+        _interrupted_summary(write, state)
+        return
     if state.report is None:
         write.write_sep("-", "securecli-eval: no evaluation ran (no gate was selected), nothing written")
         return
@@ -487,9 +629,37 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
         (p for p in state.written if p.suffix in {".html", ".md"} or p.name == "metrics.json"),
         key=lambda p: [".html", ".md", ".json"].index(p.suffix),
     )
-    write.write_line(f"  reports: {', '.join(str(p) for p in reports)}")
+    write.write_line(f"  reports: {', '.join(str(p) for p in reports)} (run {state.run_id})")
+    if report.eval_config.source == "packaged":
+        write.write_line(
+            f"  NOTE     no config/eval_config.yaml here: used the packaged default {report.eval_config.path}"
+        )
     if state.tracked:
         write.write_line(f"  {state.tracked}")
+
+
+def _interrupted_summary(write, state: RunState) -> None:
+    """Say that nothing was written, what the results folder still holds, and how to resume."""
+    results = state.options.results_dir
+    try:
+        kept = json.loads((results / "metrics.json").read_text(encoding="utf-8"))
+        run = (kept.get("evidence") or {}).get("run_id") or "of an older version"
+        adapter = str((kept.get("adapter") or {}).get("sha256", ""))[:12]
+        verdict = kept.get("verdict")
+        held = f"{results} still holds the previous complete run ({run}: {verdict}, adapter {adapter})"
+    except (OSError, ValueError, AttributeError):
+        held = f"{results} holds no earlier results"
+    generated = state.progress.generated if state.progress is not None else None
+    cached = (
+        f"the {generated} outputs generated before the interruption are"
+        if generated
+        else "every output generated is"
+    )
+    write.write_sep("=", "securecli-eval: run interrupted, no verdict", red=True, bold=True)
+    write.write_line(f"  nothing of this run was written; {held}")
+    write.write_line(
+        f"  {cached} cached: rerun the same command to resume (only the missing outputs are generated)"
+    )
 
 
 class HtmlSummary:

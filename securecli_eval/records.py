@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 
 MetricKind = Literal["rate", "count", "score", "delta"]
 Op = Literal[">=", "<="]
@@ -286,9 +286,17 @@ class BackendRecord(_Document):
     identity_detail: str | None = Field(None, description="what the check found, in one line")
 
 
+ConfigSource = Literal["given", "project", "packaged"]
+
+
 class ConfigRecord(_Document):
     path: str
     sha256: str = Field(description="sha256 of the eval config file's bytes")
+    source: ConfigSource = Field(
+        "given",
+        description="how it was chosen: given (--eval-config), project (config/eval_config.yaml found), "
+        "packaged (securecli-eval's default, no project config)",
+    )
 
 
 class DatasetRecord(_Document):
@@ -311,6 +319,30 @@ class RunRecord(_Document):
     generated_base_now: int = Field(0, description="base-model outputs generated in this run (baseline)")
     results_dir: str
     command: str | None = Field(None, description="the command line of the run (tokens redacted)")
+
+
+class InputFile(_Document):
+    """One file the run read to reach its verdict, with the sha256 of the bytes it read."""
+
+    role: Literal["eval_config", "dataset", "previous_metrics", "previous_examples"]
+    name: str = Field(description="the dataset's name, or the role for other inputs")
+    path: str = Field(description="as resolved by the run (relative paths: to the directory it ran in)")
+    sha256: str
+    packaged: bool = Field(False, description="a file shipped inside securecli-eval (package:NAME)")
+
+
+class EvidenceRecord(_Document):
+    """The evidence manifest: what a publish verifies before it believes the verdict."""
+
+    run_id: str = Field(description="this run's id; every artifact of the run carries it")
+    artifacts: dict[str, str] = Field(
+        default_factory=dict,
+        description="file name in the results folder -> sha256: examples.jsonl, base_examples.jsonl, "
+        "report.md, report.html (those the run wrote)",
+    )
+    inputs: list[InputFile] = Field(
+        default_factory=list, description="every file read: eval config, datasets, the previous release"
+    )
 
 
 class MetricsReport(_Document):
@@ -342,3 +374,6 @@ class MetricsReport(_Document):
     )
     worst_examples: int = Field(5, description="failing examples listed per gate in report.md")
     run: RunRecord
+    evidence: EvidenceRecord | None = Field(
+        None, description="the run id and the sha256 of every artifact and input (null before schema 1.1)"
+    )

@@ -7,13 +7,17 @@ metrics; with the baseline on, the base model answers the same prompts through t
 cache and judges for the paired comparison; with ``--compare-to`` the run is compared with
 the previous release; a configured general-capability gate runs lm-eval. Each of those is a
 pure result; ``evaluate`` composes them once into an ``Evaluation`` that nothing mutates.
-The pytest plugin calls both from a session fixture; nothing here knows about pytest.
+The metrics are derived from the judged examples by ``derive_metrics``, the one composition
+that publish also runs to re-derive a verdict from examples.jsonl. The pytest plugin calls
+``prepare`` and ``evaluate`` from a session fixture; nothing here knows about pytest.
 """
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,9 +25,10 @@ from securecli_eval.catalog import METRICS
 from securecli_eval.errors import SecureCliError
 from securecli_eval.generate import generate_outputs
 from securecli_eval.generate.openai import Endpoint, ServedIdentity, connect
+from securecli_eval.generate.progress import Progress
 from securecli_eval.inputs.adapter import AdapterInfo, inspect_adapter
 from securecli_eval.inputs.base_model import base_fingerprint, resolve_base
-from securecli_eval.inputs.config import EvalConfig, ServerSettings, load_config
+from securecli_eval.inputs.config import PACKAGE_PREFIX, EvalConfig, ServerSettings, load_config
 from securecli_eval.inputs.datasets import load_all
 from securecli_eval.inputs.previous import Previous, load_previous
 from securecli_eval.judge import judge_all
@@ -39,8 +44,11 @@ from securecli_eval.records import (
     Example,
     ExampleResult,
     GeneralReport,
+    InputFile,
     MetricValue,
 )
+
+BASELINE_OFF = "baseline disabled (--no-baseline or baseline.enabled: false)"
 
 
 @dataclass(frozen=True)
@@ -62,6 +70,7 @@ class RunOptions:
     served_base: str | None = None
     api_key_env: str | None = None
     command: str | None = None  # the command line, recorded in metrics.json
+    eval_config_source: str = "given"  # given, project (config/eval_config.yaml) or packaged default
 
 
 @dataclass(frozen=True)
@@ -77,6 +86,7 @@ class Prepared:
     examples: list[Example]
     previous: Previous | None = None
     served: ServedIdentity | None = None  # with --backend openai: what the server serves, checked
+    inputs: tuple[InputFile, ...] = ()  # every file read, with the sha256 of the bytes read
 
     @property
     def dataset_sizes(self) -> dict[str, int]:
@@ -196,7 +206,10 @@ def prepare(options: RunOptions) -> Prepared:
         endpoint, served_model, served_base = target
         baseline = options.baseline if options.baseline is not None else config.baseline.enabled
         served = connect(endpoint, served_model, served_base, adapter, base_name, base_dir, baseline)
-    return Prepared(options, config, config_sha, adapter, base_name, base_dir, examples, previous, served)
+    inputs = _inputs_read(options, config, config_sha)
+    return Prepared(
+        options, config, config_sha, adapter, base_name, base_dir, examples, previous, served, inputs
+    )
 
 
 def served_target(
@@ -245,6 +258,45 @@ def served_target(
     return target, served_model, options.served_base or server.served_base
 
 
+def _file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _inputs_read(options: RunOptions, config: EvalConfig, config_sha: str) -> tuple[InputFile, ...]:
+    """The evidence manifest's inputs: the config (hashed as read), each dataset, the previous release."""
+    packaged_config = options.eval_config_source == "packaged"
+    files = [
+        InputFile(
+            role="eval_config",
+            name="eval_config",
+            path=str(options.eval_config),
+            sha256=config_sha,
+            packaged=packaged_config,
+        )
+    ]
+    for spec in config.datasets:
+        path = spec.resolve(options.eval_config.parent)
+        packaged = spec.path.startswith(PACKAGE_PREFIX)
+        files.append(
+            InputFile(
+                role="dataset", name=spec.name, path=str(path), sha256=_file_sha256(path), packaged=packaged
+            )
+        )
+    if options.compare_to is not None:
+        previous = options.compare_to / "metrics.json" if options.compare_to.is_dir() else options.compare_to
+        for role, path in (
+            ("previous_metrics", previous),
+            ("previous_examples", previous.parent / "examples.jsonl"),
+        ):
+            if path.is_file():
+                files.append(InputFile(role=role, name=role, path=str(path), sha256=_file_sha256(path)))
+    return tuple(files)
+
+
 def _seconds_since(start: float) -> float:
     return round(time.perf_counter() - start, 3)
 
@@ -267,6 +319,7 @@ class _Generation:
     prepared: Prepared
     device: str
     fingerprint: str
+    progress: Progress | None = None
 
     def outputs(self, adapter: AdapterInfo | None) -> tuple[list[str], int]:
         prepared, served = self.prepared, self.prepared.served
@@ -279,12 +332,57 @@ class _Generation:
             prepared.config.generation,
             prepared.cache_root / "generations.sqlite",
             self.device,
-            prepared.options.progress,
+            self.progress,
             model,
         )
 
 
-def evaluate(prepared: Prepared) -> Evaluation:
+@dataclass(frozen=True)
+class Derived:
+    """Every metric of a run as derived from its judged examples (and the comparisons' inputs)."""
+
+    metrics: dict[str, MetricValue]
+    categories: dict[str, MetricValue]
+    baseline: BaselineReport
+    drift: DriftReport | None
+
+
+def derive_metrics(
+    config: EvalConfig,
+    results: Sequence[ExampleResult],
+    base_results: Sequence[ExampleResult] | None,
+    previous: Previous | None,
+    general: GeneralReport | None,
+    limited: bool,
+) -> Derived:
+    """The metrics, the paired comparison and drift from judged examples; lm-eval's scores as given.
+
+    The run computes its metrics with this, and publish re-derives them with it from
+    examples.jsonl, so the two can never disagree about how a metric is made.
+    """
+    measured, categories = aggregate(results, config.seed)
+    metrics = dict(measured)
+    if base_results is not None:
+        baseline = compare_with_base(config, results, base_results)
+        metrics.update(improvement_metrics(baseline.metrics))
+    else:
+        baseline = BaselineReport(enabled=False, reason=BASELINE_OFF)
+    drift = None
+    if previous is not None:
+        sizes = dict(Counter(result.dataset for result in results))
+        listed = config.drift.listed_examples
+        drift = compare_releases(
+            previous, measured, categories, results, sizes, limited=limited, listed=listed
+        )
+        metrics.update(drift_metrics(drift))
+    if general is not None:
+        value = degradation_metric(general)
+        if value is not None:
+            metrics["general_degradation"] = value
+    return Derived(metrics, categories, baseline, drift)
+
+
+def evaluate(prepared: Prepared, progress: Progress | None = None) -> Evaluation:
     """Generate (from cache where possible), judge and aggregate; then baseline, drift and general."""
     from securecli_eval.generate.hf import pick_device
 
@@ -292,7 +390,7 @@ def evaluate(prepared: Prepared) -> Evaluation:
     timings: dict[str, float] = {}
     start = time.perf_counter()
     device = "server" if prepared.served is not None else pick_device(prepared.options.device)
-    generation = _Generation(prepared, device, base_fingerprint(prepared.base_dir))
+    generation = _Generation(prepared, device, base_fingerprint(prepared.base_dir), progress)
     outputs, generated = generation.outputs(prepared.adapter)
     timings["generation_s"] = _seconds_since(start)
 
@@ -300,9 +398,7 @@ def evaluate(prepared: Prepared) -> Evaluation:
     sandbox = sandbox_state(config)
     workers = config.sandbox.workers
     results = judge_all(prepared.examples, outputs, bool(sandbox["available"]), workers, config.sandbox)
-    measured, categories = aggregate(results, config.seed)
     timings["judging_s"] = _seconds_since(start)
-    metrics = dict(measured)
 
     base_results, generated_base = None, 0
     if prepared.baseline_enabled:
@@ -311,18 +407,7 @@ def evaluate(prepared: Prepared) -> Evaluation:
         base_results = judge_all(
             prepared.examples, base_outputs, bool(sandbox["available"]), workers, config.sandbox
         )
-        baseline = compare_with_base(prepared, results, base_results)
-        metrics.update(improvement_metrics(baseline.metrics))
         timings["baseline_s"] = _seconds_since(start)
-    else:
-        baseline = BaselineReport(
-            enabled=False, reason="baseline disabled (--no-baseline or baseline.enabled: false)"
-        )
-
-    drift = None
-    if prepared.previous is not None:
-        drift = compare_with_previous(prepared, measured, categories, results)
-        metrics.update(drift_metrics(drift))
 
     general = None
     if any(METRICS[metric].source == "general" for metric in _gated_metrics(config)):
@@ -334,15 +419,13 @@ def evaluate(prepared: Prepared) -> Evaluation:
         else:
             reason = "baseline disabled (--no-baseline): nothing to compare the adapter with"
             general = GeneralReport(available=False, reason=reason)
-        value = degradation_metric(general)
-        if value is not None:
-            metrics["general_degradation"] = value
 
+    derived = derive_metrics(config, results, base_results, prepared.previous, general, prepared.limited)
     return Evaluation(
         prepared=prepared,
         results=results,
-        metrics=metrics,
-        categories=categories,
+        metrics=derived.metrics,
+        categories=derived.categories,
         base_fingerprint=generation.fingerprint,
         device=generation.device,
         generated=generated,
@@ -350,8 +433,8 @@ def evaluate(prepared: Prepared) -> Evaluation:
         timings=timings,
         base_results=base_results,
         generated_base=generated_base,
-        baseline=baseline,
-        drift=drift,
+        baseline=derived.baseline,
+        drift=derived.drift,
         general=general,
     )
 
@@ -363,10 +446,9 @@ def _gated_metrics(config: EvalConfig) -> list[str]:
 
 
 def compare_with_base(
-    prepared: Prepared, results: list[ExampleResult], base_results: list[ExampleResult]
+    config: EvalConfig, results: Sequence[ExampleResult], base_results: Sequence[ExampleResult]
 ) -> BaselineReport:
     """The paired comparison: the same examples judged for the base model and the adapter."""
-    config = prepared.config
     base_metrics, _ = aggregate(base_results, config.seed)
     paired = compare_paired(
         results,
@@ -376,24 +458,6 @@ def compare_with_base(
         resamples=config.baseline.bootstrap_resamples,
     )
     return BaselineReport(enabled=True, metrics=paired, base_metrics=base_metrics)
-
-
-def compare_with_previous(
-    prepared: Prepared,
-    measured: dict[str, MetricValue],
-    categories: dict[str, MetricValue],
-    results: list[ExampleResult],
-) -> DriftReport:
-    assert prepared.previous is not None
-    return compare_releases(
-        prepared.previous,
-        measured,
-        categories,
-        results,
-        prepared.dataset_sizes,
-        limited=prepared.limited,
-        listed=prepared.config.drift.listed_examples,
-    )
 
 
 def general_capability(prepared: Prepared, device: str, fingerprint: str) -> GeneralReport:

@@ -30,7 +30,8 @@ LAYERS: list[set[str]] = [
     {"gates"},
     {"report"},
     {"release", "training"},
-    {"plugin", "demo", "cli"},
+    {"plugin", "demo", "cli", "scaffold"},
+    {"regression"},  # the shipped gate tests: pytest modules over the plugin's fixtures
 ]
 
 

@@ -137,7 +137,7 @@ def test_permissive_full_run_ships_and_writes_reports(tmp_path, tiny_adapter):
     )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     metrics = json.loads((results / "metrics.json").read_text())
-    assert metrics["schema_version"] == "1.0" and metrics["verdict"] == "SHIP" and metrics["limited"] is False
+    assert metrics["schema_version"] == "1.1" and metrics["verdict"] == "SHIP" and metrics["limited"] is False
     from securecli_eval.inputs.adapter import adapter_sha256
 
     assert metrics["adapter"]["sha256"] == adapter_sha256(tiny_adapter)
@@ -171,7 +171,7 @@ def test_permissive_full_run_ships_and_writes_reports(tmp_path, tiny_adapter):
     assert again.returncode == 0
     rerun = json.loads((results / "metrics.json").read_text())
     assert rerun["run"]["generated_now"] == 0 and metrics["run"]["generated_now"] > 0
-    strip = lambda m: {k: v for k, v in m.items() if k != "run"}  # noqa: E731
+    strip = lambda m: {k: v for k, v in m.items() if k not in {"run", "evidence"}}  # noqa: E731
     assert strip(rerun) == strip(metrics)
 
 

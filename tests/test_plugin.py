@@ -7,6 +7,8 @@ NO-SHIP below comes from how the gate tests ran, never from the model.
 from __future__ import annotations
 
 import json
+import os
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import datasets  # noqa: F401
@@ -57,10 +59,10 @@ cache_dir: {cache}
     return pytester
 
 
-def gate_run(project: pytest.Pytester, adapter: Path, *args: str) -> pytest.RunResult:
+def gate_run(project: pytest.Pytester, adapter: Path, *args: str, **options) -> pytest.RunResult:
     return project.runpytest(
         "--adapter", str(adapter), "--eval-config", "eval.yaml", "--results-dir", "results",
-        "--no-progress", "--no-wandb", "-p", "no:cacheprovider", *args,
+        "--no-progress", "--no-wandb", "-p", "no:cacheprovider", *args, **options,
     )  # fmt: skip
 
 
@@ -162,7 +164,8 @@ def test_gate_failure_text_holds_no_progress_bars_or_library_logs(project, tiny_
     failures = result.stdout.str().split("= FAILURES =", 1)[1].split("securecli-eval verdict", 1)[0]
     assert "exact_match_min: exact_match" in failures
     assert "Captured" not in failures and "generating" not in failures and "while judging" not in failures
-    assert "generating" in result.stderr.str() and "while judging" in result.stderr.str()  # shown live
+    assert "securecli-eval: generating" in result.stdout.str()  # progress: through the terminal reporter
+    assert "while judging" in result.stderr.str()  # library logs: shown live
 
 
 LOGS_WHILE_JUDGING = """
@@ -192,3 +195,122 @@ def test_pytest_html_may_not_overwrite_the_report(project, tiny_adapter):
     result = gate_run(project, tiny_adapter, "--html=results/report.html")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*is where securecli-eval writes its own report*pytest-report.html*"])
+
+
+def junit_cases(path: Path) -> dict[str, ET.Element]:
+    return {case.get("name"): case for case in ET.parse(path).getroot().iter("testcase")}
+
+
+def test_the_verdict_is_the_last_test_case_so_junit_and_the_summary_agree_with_the_exit_code(
+    project, tiny_adapter
+):
+    """Reproduction: a --limit NO-SHIP run showed failures="0" and "N passed" while exiting 1."""
+    result = gate_run(project, tiny_adapter, "--limit", "2", "--junitxml=junit.xml")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.assert_outcomes(passed=3, failed=1)
+    suite = ET.parse(project.path / "junit.xml").getroot().find("testsuite")
+    assert suite.get("failures") == "1"
+    cases = junit_cases(project.path / "junit.xml")
+    assert list(cases)[-1] == "verdict"
+    failure = cases["verdict"].find("failure")
+    assert "NO-SHIP" in failure.get("message") and "limited run (--limit)" in failure.get("message")
+
+    result = gate_run(project, tiny_adapter, "--junitxml=junit.xml")
+    assert result.ret == pytest.ExitCode.OK
+    result.assert_outcomes(passed=4)
+    assert junit_cases(project.path / "junit.xml")["verdict"].find("failure") is None
+
+
+def test_minus_m_gate_selects_the_gates_and_a_deselected_gate_fails_the_verdict(project, tiny_adapter):
+    result = gate_run(project, tiny_adapter, "-m", "gate")
+    assert result.ret == pytest.ExitCode.OK, result.stdout.str()[-2000:]
+    result.assert_outcomes(passed=4)
+    result = gate_run(project, tiny_adapter, "-m", "not gate")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.assert_outcomes(failed=1, deselected=3)
+    result.stdout.fnmatch_lines(["*exact_match_min: not run*"])
+
+
+def test_a_session_without_gate_tests_is_no_ship_and_says_where_the_gates_are(project, tiny_adapter):
+    project.makepyfile(test_gates="def test_other():\n    pass\n")
+    result = gate_run(project, tiny_adapter)
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(
+        ["*no gate test was collected: run `securecli-eval init`*--pyargs securecli_eval.regression*"]
+    )
+
+
+def test_an_interrupted_session_writes_nothing_and_says_how_to_resume(project, tiny_adapter):
+    """Reproduction: after Ctrl-C the tool said "no gate was selected", and a late one wrote a verdict."""
+    assert gate_run(project, tiny_adapter).ret == pytest.ExitCode.OK
+    results = project.path / "results"
+    before = {p.name: p.read_bytes() for p in results.glob("[!.]*")}  # the results, not the lock file
+    project.makepyfile(
+        test_gates=GATES
+        + "\n\ndef test_interrupt(gate):\n    gate('exact_match')\n    raise KeyboardInterrupt\n"
+    )
+    result = gate_run(project, tiny_adapter, no_reraise_ctrlc=True)  # the Ctrl-C stays in the inner session
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+    assert {p.name: p.read_bytes() for p in results.glob("[!.]*")} == before
+    run_id = json.loads(before["metrics.json"])["evidence"]["run_id"]
+    result.stdout.fnmatch_lines(
+        [
+            "*securecli-eval: run interrupted, no verdict*",
+            f"*nothing of this run was written; results still holds the previous complete run ({run_id}: SHIP*",  # noqa: E501
+            "*rerun the same command to resume (only the missing outputs are generated)*",
+        ]
+    )
+    assert "no gate was selected" not in result.stdout.str()
+
+
+def test_progress_shows_under_the_default_capture_unless_turned_off(project, tiny_adapter, tmp_path):
+    """Reproduction: the progress bar showed only with -s, so a long run looked frozen."""
+    config = project.path / "eval.yaml"
+    config.write_text(config.read_text().replace("cache_dir:", f"cache_dir: {tmp_path / 'fresh'}  #"))
+    args = (
+        "--adapter",
+        str(tiny_adapter),
+        "--eval-config",
+        "eval.yaml",
+        "--no-wandb",
+        "-p",
+        "no:cacheprovider",
+    )
+    result = project.runpytest(*args)
+    assert result.ret == pytest.ExitCode.OK
+    result.stdout.fnmatch_lines(
+        ["securecli-eval: generating 4 adapter outputs", "securecli-eval: generated 4 adapter outputs in *"]
+    )
+    result.stdout.fnmatch_lines(["test_gates.py ...*"])  # pytest's own line resumes after ours
+    config.write_text(config.read_text().replace("fresh", "fresh-again"))
+    quiet = project.runpytest(*args, "--no-progress")
+    assert quiet.ret == pytest.ExitCode.OK and "securecli-eval: generat" not in quiet.stdout.str()
+
+
+def test_result_files_are_readable_by_the_group(project, tiny_adapter):
+    """Reproduction: result files were written mode 0600."""
+    previous = os.umask(0o022)
+    try:
+        assert gate_run(project, tiny_adapter).ret == pytest.ExitCode.OK
+    finally:
+        os.umask(previous)
+    modes = {
+        p.name: oct(p.stat().st_mode & 0o777) for p in (project.path / "results").glob("*") if p.is_file()
+    }
+    assert {modes[name] for name in ("metrics.json", "examples.jsonl", "report.md")} == {"0o644"}
+
+
+def test_a_results_folder_in_use_by_another_run_is_refused(project, tiny_adapter):
+    from securecli_eval.report.writer import ResultsLock
+
+    held = ResultsLock(project.path / "results")
+    held.acquire("20250101T000000Z-0123abcd")
+    try:
+        result = gate_run(project, tiny_adapter)
+    finally:
+        held.release()
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(
+        ["*is in use by another securecli-eval run (pid *, run 20250101T000000Z-0123abcd)*"]
+    )

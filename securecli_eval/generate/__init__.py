@@ -13,6 +13,7 @@ from pathlib import Path
 
 from securecli_eval.generate.cache import GenerationCache, cache_key, generate_cached
 from securecli_eval.generate.openai import OpenAIBackend, ServedModel, render_chats
+from securecli_eval.generate.progress import Progress
 from securecli_eval.inputs.adapter import AdapterInfo
 from securecli_eval.inputs.config import GenerationSettings
 
@@ -25,7 +26,7 @@ def generate_outputs(
     settings: GenerationSettings,
     cache_path: Path,
     device: str,
-    progress: bool = True,
+    progress: Progress | None = None,
     served: ServedModel | None = None,
 ) -> tuple[list[str], int]:
     """Outputs of base+adapter (or the base alone) for every instruction, and how many were generated now.
@@ -40,7 +41,7 @@ def generate_outputs(
         keys = [cache_key(base_fingerprint, adapter_sha, p, settings, identity) for p in prompts]
 
         def backend() -> OpenAIBackend:
-            return OpenAIBackend(served.endpoint, served.name, settings, progress=progress)
+            return OpenAIBackend(served.endpoint, served.name, settings)
 
     else:
         from securecli_eval.generate.hf import HFBackend, load_model, load_tokenizer, render_prompts
@@ -52,10 +53,11 @@ def generate_outputs(
 
         def backend() -> HFBackend:
             model = load_model(base_dir, adapter_path, device, settings.dtype, settings.merge_adapter)
-            return HFBackend(model, tokenizer, settings, device, progress=progress)
+            return HFBackend(model, tokenizer, settings, device)
 
     cache = GenerationCache(cache_path)
     try:
-        return generate_cached(prompts, keys, cache, backend)
+        label = "adapter" if adapter else "base model"
+        return generate_cached(prompts, keys, cache, backend, progress, label)
     finally:
         cache.close()

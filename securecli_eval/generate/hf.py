@@ -1,7 +1,8 @@
 """In-process generation with transformers: device, tokenizer, model (base + peft adapter), batches.
 
 Prompts are rendered with the tokenizer's chat template, sorted by length and generated in
-batches with left padding and greedy decoding. On CUDA the fast path transformers offers
+batches with left padding and greedy decoding; each batch is handed back as soon as it is
+done, so the cache can keep it. On CUDA the fast path transformers offers
 for batched greedy decoding: bfloat16 weights, SDPA attention, a batch as large as free GPU
 memory holds (halved on an out-of-memory error), and optionally a static KV cache that
 transformers compiles. CPU behaviour (float32, the configured batch size) is unchanged.
@@ -140,14 +141,8 @@ def _is_out_of_memory(error: BaseException) -> bool:
 class HFBackend:
     """transformers ``generate`` in length-sorted, left-padded batches with greedy decoding."""
 
-    def __init__(self, model, tokenizer, settings: GenerationSettings, device: str, progress: bool = True):
-        self.model, self.tokenizer, self.settings, self.device, self.progress = (
-            model,
-            tokenizer,
-            settings,
-            device,
-            progress,
-        )
+    def __init__(self, model, tokenizer, settings: GenerationSettings, device: str):
+        self.model, self.tokenizer, self.settings, self.device = model, tokenizer, settings, device
         self.generated_tokens = 0
         self.batch_size: int | None = None  # as used (on CUDA possibly chosen from memory, then halved)
 
@@ -188,10 +183,8 @@ class HFBackend:
         self.generated_tokens += int(lengths.sum())
         return [self.tokenizer.decode(row, skip_special_tokens=True).strip() for row in answers]
 
-    def stream(self, prompts: Sequence[str]) -> Iterator[tuple[int, str]]:
-        """(index, output) for every prompt, a batch at a time, as each batch finishes."""
-        from tqdm import tqdm
-
+    def batches(self, prompts: Sequence[str]) -> Iterator[tuple[list[int], list[str]]]:
+        """``(positions in prompts, outputs)`` as each batch finishes, shortest prompts first."""
         encoded = [
             self.tokenizer(p, add_special_tokens=False)["input_ids"][-self.settings.max_prompt_tokens :]
             for p in prompts
@@ -200,28 +193,25 @@ class HFBackend:
             return
         order = sorted(range(len(prompts)), key=lambda i: (len(encoded[i]), i))
         self.batch_size = size = self._batch_size(encoded)
-        with tqdm(
-            total=len(prompts), desc="generating", unit="prompt", disable=not self.progress, leave=False
-        ) as bar:
-            start = 0
-            while start < len(order):
-                batch = order[start : start + size]
-                try:
-                    outputs = self._generate_batch([encoded[i] for i in batch])
-                except Exception as error:
-                    if not (self.on_cuda and size > 1 and _is_out_of_memory(error)):
-                        raise
-                    import torch
+        start = 0
+        while start < len(order):
+            batch = order[start : start + size]
+            try:
+                outputs = self._generate_batch([encoded[i] for i in batch])
+            except Exception as error:
+                if not (self.on_cuda and size > 1 and _is_out_of_memory(error)):
+                    raise
+                import torch
 
-                    torch.cuda.empty_cache()
-                    self.batch_size = size = size // 2
-                    continue
-                yield from zip(batch, outputs, strict=True)
-                bar.update(len(batch))
-                start += len(batch)
+                torch.cuda.empty_cache()
+                self.batch_size = size = size // 2
+                continue
+            yield batch, outputs
+            start += len(batch)
 
     def generate(self, prompts: Sequence[str]) -> list[str]:
         outputs = [""] * len(prompts)
-        for index, output in self.stream(prompts):
-            outputs[index] = output
+        for positions, texts in self.batches(prompts):
+            for position, text in zip(positions, texts, strict=True):
+                outputs[position] = text
         return outputs

@@ -25,6 +25,7 @@ import os
 import queue
 import random
 import threading
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +39,8 @@ from securecli_eval.inputs.config import GenerationSettings
 from securecli_eval.inputs.prompts import chat_messages
 
 RETRY_STATUS = frozenset({408, 409, 425, 429, 500, 502, 503, 504})
+BATCH_SIZE = 64  # completions handed to the cache at once, at most
+BATCH_SECONDS = 1.0  # and at least this often while completions arrive
 BACKOFF_BASE_S, BACKOFF_CAP_S, RETRY_AFTER_CAP_S = 0.5, 30.0, 60.0
 REPORTED_FIELDS = ("id", "root", "parent", "owned_by", "object", "max_model_len")
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
@@ -287,28 +290,37 @@ def render_chats(instructions: Sequence[str], system_prompt: str) -> list[str]:
 class OpenAIBackend:
     """The ``Backend`` protocol over a served model: prompts are chats from ``render_chats``."""
 
-    def __init__(self, endpoint: Endpoint, model: str, settings: GenerationSettings, progress: bool = True):
-        self.endpoint, self.model, self.settings, self.progress = endpoint, model, settings, progress
+    def __init__(self, endpoint: Endpoint, model: str, settings: GenerationSettings):
+        self.endpoint, self.model, self.settings = endpoint, model, settings
         self.generated_tokens = 0
 
-    def stream(self, prompts: Sequence[str]) -> Iterator[tuple[int, str]]:
-        """(index, output) as each completion arrives; outputs are stripped like the hf backend's."""
-        from tqdm import tqdm
+    def batches(self, prompts: Sequence[str]) -> Iterator[tuple[list[int], list[str]]]:
+        """``(positions, outputs)`` of the completions that arrived since the last batch.
 
+        Completions arrive one by one and out of order; they are handed back at most every
+        ``BATCH_SECONDS`` (or ``BATCH_SIZE`` completions), so the cache commits often without
+        one write per request. Outputs are stripped like the hf backend's.
+        """
         chats = [json.loads(prompt) for prompt in prompts]
         client = ChatClient(self.endpoint)
-        with tqdm(
-            total=len(chats), desc="generating", unit="prompt", disable=not self.progress, leave=False
-        ) as bar:
-            for index, completion in client.stream(self.model, chats, self.settings.max_new_tokens):
-                self.generated_tokens += completion.completion_tokens or 0
-                bar.update(1)
-                yield index, completion.text.strip()
+        positions: list[int] = []
+        outputs: list[str] = []
+        last = time.monotonic()
+        for index, completion in client.stream(self.model, chats, self.settings.max_new_tokens):
+            self.generated_tokens += completion.completion_tokens or 0
+            positions.append(index)
+            outputs.append(completion.text.strip())
+            if len(positions) >= BATCH_SIZE or time.monotonic() - last >= BATCH_SECONDS:
+                yield positions, outputs
+                positions, outputs, last = [], [], time.monotonic()
+        if positions:
+            yield positions, outputs
 
     def generate(self, prompts: Sequence[str]) -> list[str]:
         outputs = [""] * len(prompts)
-        for index, output in self.stream(prompts):
-            outputs[index] = output
+        for positions, texts in self.batches(prompts):
+            for position, text in zip(positions, texts, strict=True):
+                outputs[position] = text
         return outputs
 
 

@@ -1,7 +1,11 @@
 """The adapter's identity: checking its folder and hashing its files, without loading weights.
 
 An adapter's identity is the sha256 over its files (sorted names and contents); everything
-derived from it (cache entries, metrics.json, the published card) records that hash.
+derived from it (cache entries, metrics.json, the published card) records that hash. Which
+files those are is an allow-list (weights, adapter config, tokenizer files): a training
+folder also holds logs (Axolotl's ``debug.log``, with local paths), checkpoints and optimizer
+state that do not change what the adapter generates, so they are neither hashed nor uploaded.
+Hashing and publishing read the same list, so what is sent is exactly what was evaluated.
 Everything cheap is validated here before weights are loaded, so a wrong path fails in a
 second with a one-line message instead of after minutes of loading. No torch import here:
 publish refuses on a hash mismatch without ever loading a framework.
@@ -18,17 +22,38 @@ from pathlib import Path
 from securecli_eval.errors import AdapterError
 
 ADAPTER_WEIGHTS = ("adapter_model.safetensors", "adapter_model.bin")
-# files in an adapter folder that do not define the adapter (written before or after training)
-NOT_ADAPTER = {"README.md", "provenance.json"}
+# the files that define what an adapter generates: weights, its peft config, and a tokenizer saved
+# beside it (the evaluation loads a tokenizer from the adapter folder when there is one)
+ADAPTER_FILES = frozenset(
+    {
+        *ADAPTER_WEIGHTS,
+        "adapter_config.json",
+        "tokenizer.json",
+        "tokenizer_config.json",
+        "special_tokens_map.json",
+        "added_tokens.json",
+        "vocab.json",
+        "vocab.txt",
+        "merges.txt",
+        "tokenizer.model",
+        "chat_template.jinja",
+        "chat_template.json",
+    }
+)
+# published beside the adapter but not part of its identity: the card is written by publish,
+# provenance.json by the training wrapper after it hashed the adapter
+COMPANION_FILES = ("README.md", "provenance.json")
 
 
 def adapter_files(adapter_dir: Path) -> list[Path]:
-    """The files that make up the adapter: top-level files except README.md, provenance.json and dotfiles."""
-    return sorted(
-        p
-        for p in adapter_dir.iterdir()
-        if p.is_file() and p.name not in NOT_ADAPTER and not p.name.startswith(".")
-    )
+    """The files that make up the adapter: the allow-listed top-level files, by name."""
+    return sorted(p for p in adapter_dir.iterdir() if p.name in ADAPTER_FILES and p.is_file())
+
+
+def ignored_files(adapter_dir: Path) -> list[str]:
+    """Top-level names in the folder that are neither adapter files nor companions (logs, checkpoints)."""
+    known = ADAPTER_FILES | set(COMPANION_FILES)
+    return sorted(p.name for p in adapter_dir.iterdir() if p.name not in known and not p.name.startswith("."))
 
 
 def _files_digest(entries: Iterable[tuple[str, Iterable[bytes]]]) -> str:

@@ -23,6 +23,9 @@ from securecli_eval.inputs.prompts import SYSTEM_PROMPT
 GateOn = Literal["point", "lower", "upper"]
 PACKAGE_PREFIX = "package:"
 PACKAGE_DATA = Path(__file__).parent.parent / "resources" / "data"
+# the project's config, looked up in the directory a run starts in; else the packaged default
+PROJECT_CONFIG = Path("config/eval_config.yaml")
+PACKAGED_CONFIG = Path(__file__).parent.parent / "resources" / "eval_config.yaml"
 
 
 class _Strict(BaseModel):
@@ -221,6 +224,15 @@ def read_yaml_mapping(path: Path, what: str, hint: str) -> tuple[dict[str, Any],
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected a mapping of {what} keys at the top level")
     return data, hashlib.sha256(raw).hexdigest()
+
+
+def choose_config(given: str | Path | None) -> tuple[Path, Literal["given", "project", "packaged"]]:
+    """The eval config of a run: ``--eval-config``, else config/eval_config.yaml, else the packaged one."""
+    if given is not None:
+        return Path(given), "given"
+    if PROJECT_CONFIG.is_file():
+        return PROJECT_CONFIG, "project"
+    return PACKAGED_CONFIG, "packaged"
 
 
 def load_config(path: str | Path) -> tuple[EvalConfig, str]:

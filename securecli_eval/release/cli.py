@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from securecli_eval.release.hub import PublishRequest, publish
+from securecli_eval.release.hub import VERIFY_SAMPLE, PublishRequest, publish
 
 
 def register(subparsers) -> None:
@@ -28,7 +28,15 @@ def register(subparsers) -> None:
         "--private", action="store_true", help="create the repo private (if it does not exist)"
     )
     parser.add_argument(
-        "--dry-run", action="store_true", help="run every check, print plan and card, send nothing"
+        "--dry-run", action="store_true", help="run every local check, print plan and card, send nothing"
+    )
+    parser.add_argument(
+        "--verify-sample",
+        type=int,
+        default=VERIFY_SAMPLE,
+        metavar="K",
+        help=f"regenerate K randomly chosen recorded examples with the adapter and refuse on any difference "
+        f"(default {VERIFY_SAMPLE}; 0 skips this spot check)",
     )
     parser.add_argument(
         "--eval-config", type=Path, metavar="FILE", help="the eval config (default: the path in metrics.json)"
@@ -62,6 +70,7 @@ def run(args: argparse.Namespace) -> int:
         base_model=args.base_model,
         license=args.license,
         datasets=tuple(args.datasets),
+        verify_sample=args.verify_sample,
     )
     publish(request)
     return 0

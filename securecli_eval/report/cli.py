@@ -1,8 +1,10 @@
 """`securecli-eval report`: render a run's reports again, or compare two runs on one HTML page.
 
 ``--results DIR`` renders report.md and report.html from the written evidence alone
-(metrics.json, examples.jsonl, base_examples.jsonl): byte-identical to what the run wrote,
-or the current layout for an old run. ``--compare A B`` writes one page comparing run A (say
+(metrics.json, examples.jsonl, base_examples.jsonl): byte-identical to what the run wrote.
+Both reports are listed in the run's evidence manifest, so in place they are replaced only by
+identical text; reports that read differently (an old run in today's layout, another
+``--worst``) go to ``--out FOLDER``. ``--compare A B`` writes one page comparing run A (say
 the release) with run B (the candidate), gate by gate and example by example. The evidence
 itself is never rewritten.
 """
@@ -39,8 +41,9 @@ def register(subparsers) -> None:
     parser.add_argument(
         "--out",
         type=Path,
-        default=Path("compare.html"),
-        help="the page --compare writes (default: compare.html)",
+        default=None,
+        help="with --results: a folder for reports that differ from the run's (default: in place); "
+        "with --compare: the page to write (default: compare.html)",
     )
     parser.set_defaults(func=run)
 
@@ -54,15 +57,16 @@ def run(args: argparse.Namespace) -> int:
         from securecli_eval.report.html import render_compare
 
         first, second = (_run(path, label) for path, label in zip(args.compare, "AB", strict=True))
+        out = args.out or Path("compare.html")
         try:
-            args.out.write_text(render_compare(first, second), encoding="utf-8")
+            out.write_text(render_compare(first, second), encoding="utf-8")
         except OSError as error:
-            raise DataError(f"--out {args.out}: not writable ({error.strerror}); pass another path") from None
-        print(f"wrote {args.out}")
+            raise DataError(f"--out {out}: not writable ({error.strerror}); pass another path") from None
+        print(f"wrote {out}")
         return 0
     from securecli_eval.report.writer import rerender
 
-    for path in rerender(args.results or Path("results"), args.worst):
+    for path in rerender(args.results or Path("results"), args.worst, args.out):
         print(f"wrote {path}")
     return 0
 

@@ -209,6 +209,9 @@ def _category_charts(
 def more_evidence(report: MetricsReport) -> list[tuple[str, str]]:
     """Fields of metrics.json the page has no place for, as (name, JSON text), so none goes unseen."""
     data = report.model_dump(mode="json")
+    if data.get("evidence"):
+        # the artifacts' hashes are written after the reports (a report cannot hold its own hash)
+        data["evidence"] = {k: v for k, v in data["evidence"].items() if k != "artifacts"}
     found = {name: value for name, value in data.items() if name not in LAID_OUT}
     found.update({f"run.{k}": v for k, v in data["run"].items() if k not in LAID_OUT_RUN})
     return [

@@ -48,7 +48,7 @@ def test_out_of_memory_on_cuda_halves_the_batch_and_loses_no_prompt(monkeypatch)
 
     monkeypatch.setattr(HFBackend, "_generate_batch", fake_batch)
     settings = GenerationSettings(cuda_batch_size=16)
-    backend = HFBackend(None, Tokenizer(), settings, "cuda", progress=False)
+    backend = HFBackend(None, Tokenizer(), settings, "cuda")
     prompts = ["x" * n for n in range(1, 11)]
     assert backend.generate(prompts) == [f"out {n}" for n in range(1, 11)]
     assert tried[:3] == [10, 8, 4] and backend.batch_size == 4
