@@ -117,6 +117,9 @@ class MetricValue(_Frozen):
     description: str | None = Field(None, description="what the metric measures")
     outcome: str | None = Field(None, description="the examples.jsonl outcome key this metric counts")
     good_when: bool | None = Field(None, description="the value of that outcome that is good for a release")
+    by_category: dict[str, MetricValue] | None = Field(
+        None, description="the same metric per example category (adversarial refusal rate)"
+    )
 
     def fails(self, outcome: bool | None) -> bool:
         """True when one example's outcome counts against this metric (undecided never does)."""

@@ -72,6 +72,13 @@ def _counted(definition: MetricDef, pool: Sequence[ExampleResult]) -> list[bool 
     ]
 
 
+def _per_category(definition: MetricDef, pool: Sequence[ExampleResult]) -> dict[str, MetricValue]:
+    return {
+        category: rate(category, _counted(definition, [r for r in pool if category_of(r) == category]))
+        for category in sorted({category_of(r) for r in pool})
+    }
+
+
 def aggregate(
     results: Sequence[ExampleResult], seed: int = 0
 ) -> tuple[dict[str, MetricValue], dict[str, MetricValue]]:
@@ -94,5 +101,7 @@ def aggregate(
             value = worst.model_copy(update={"name": name, "note": f"worst category: {worst.name}"})
         else:
             value = rate(name, counted, definition.higher_is_better)
+            if definition.by_category:
+                value = value.model_copy(update={"by_category": _per_category(definition, pool)})
         metrics[name] = describe(value)
     return metrics, categories
