@@ -16,6 +16,7 @@ import ast
 import base64
 import binascii
 import codecs
+import posixpath
 import re
 import zlib
 from collections.abc import Sequence
@@ -185,6 +186,7 @@ _DECODERS |= {
     "zlib.decompress",
 }
 _DECODERS |= {"marshal.loads", "pickle.loads", "bytearray.fromhex"}
+_LISTINGS = {"os.listdir", "os.scandir", "glob.glob", "glob.iglob", "os.walk", "pathlib.Path.iterdir"}
 _SENDS = {
     "requests.post",
     "requests.put",
@@ -361,6 +363,12 @@ class _PythonReader(ast.NodeVisitor):
                 return base64.b64decode(raw + b"=" * (-len(raw) % 4))
             except (ValueError, binascii.Error, zlib.error, LookupError, TypeError):
                 return UNKNOWN
+        if func == "compile" and args and isinstance(args[0], str | bytes):
+            return args[0]
+        if func in ("os.path.join", "posixpath.join") and args and all(isinstance(a, str) for a in args):
+            return posixpath.join(*args)
+        if func in _LISTINGS:
+            return ["*"]  # some entry of the listed directory: a glob over it
         if func == "chr" and args and isinstance(args[0], int):
             return chr(args[0]) if 0 <= args[0] < 0x110000 else UNKNOWN
         if func in ("str", "bytes") and args and isinstance(args[0], str | bytes) and len(args) == 1:
@@ -403,6 +411,33 @@ class _PythonReader(ast.NodeVisitor):
         return None
 
     # ---- statements and calls ---------------------------------------------------------------------
+    def loop(self, target: ast.AST, source: ast.AST, body: list[ast.AST]) -> bool:
+        """Visit ``body`` once per known item of ``source`` (a constant list, or a directory listing)."""
+        items = self.const(source)
+        if not isinstance(target, ast.Name) or not isinstance(items, list) or not 0 < len(items) <= 64:
+            return False
+        saved = self.values.get(target.id, UNKNOWN)
+        for item in items:
+            self.values[target.id] = item
+            for statement in body:
+                self.visit(statement)
+        self.values[target.id] = saved
+        return True
+
+    def visit_For(self, node: ast.For) -> None:
+        if not self.loop(node.target, node.iter, node.body):
+            self.generic_visit(node)
+
+    def visit_comprehension_like(self, node: ast.ListComp | ast.SetComp | ast.GeneratorExp) -> None:
+        if len(node.generators) == 1:
+            generator = node.generators[0]
+            self.visit(generator.iter)
+            if self.loop(generator.target, generator.iter, [node.elt]):
+                return
+        self.generic_visit(node)
+
+    visit_ListComp = visit_SetComp = visit_GeneratorExp = visit_comprehension_like
+
     def visit_Assign(self, node: ast.Assign) -> None:
         value = self.const(node.value)
         kind = self.kind_of(node.value)

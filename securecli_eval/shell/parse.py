@@ -26,8 +26,23 @@ from typing import NamedTuple
 
 from securecli_eval.shell import interpreters, textflow, wrappers
 from securecli_eval.shell.commands import ParsedScript, Redirect, SimpleCommand
-from securecli_eval.shell.expand import DEFAULT_IFS, Dynamic, Field, Value, expand_string, expand_word
-from securecli_eval.shell.flows import downloaded_files, executed_file, file_tags, output_tags, resolve
+from securecli_eval.shell.expand import (
+    DEFAULT_IFS,
+    Dynamic,
+    Field,
+    Value,
+    arithmetic,
+    expand_string,
+    expand_word,
+)
+from securecli_eval.shell.flows import (
+    archive_output,
+    downloaded_files,
+    executed_file,
+    file_tags,
+    output_tags,
+    resolve,
+)
 from securecli_eval.shell.grammar import (
     MAX_SIMPLE_COMMANDS,
     AnalysisLimit,
@@ -128,6 +143,7 @@ class _Walker:
         self.budget = min(WORK_BASE + WORK_PER_CHAR * size, MAX_WORK)
         self.deadline = time.monotonic() + TIME_LIMIT_S
         self.substituted: set[int] = set()
+        self.process_files = 0
         # what the word being expanded pulls in from substitutions
         self._sources: list[int] | None = None
         self._tags: set[str] | None = None
@@ -176,11 +192,15 @@ class _Walker:
 
     def substitute(self, part: CmdSub) -> str | None:
         flow = self._collect(part.script)
-        return flow.text if flow.text is not None else None
+        return flow.text if flow.text is not None and not flow.partial else None
 
     def process(self, part: ProcSub) -> str:
-        self._collect(part.script)
-        return "/dev/fd/63"
+        """``<(...)`` is a file whose contents are the commands' output: ``bash <(echo ...)`` reads it."""
+        flow = self._collect(part.script)
+        name = f"/dev/fd/{63 - min(self.process_files, 50)}"
+        self.process_files += 1
+        self.files[name] = flow
+        return name
 
     def _collect(self, script: Script) -> Flow:
         start = len(self.commands)
@@ -203,8 +223,9 @@ class _Walker:
         return flow
 
     # ---- scripts ----------------------------------------------------------------------------------
-    def code(self, text: str, ctx: _Context, label: str) -> Flow:
-        """Read ``text`` as shell code run by ``label`` (``sh -c``, ``eval``, a pipe into ``sh`` ...)."""
+    def code(self, text: str, ctx: _Context, label: str, positional: tuple[str, ...] | None = None) -> Flow:
+        """Read ``text`` as shell code run by ``label`` (``sh -c``, ``eval``, a pipe into ``sh`` ...);
+        ``positional`` are ``$0 $1 ...`` of ``sh -c CODE NAME ARG...``."""
         if ctx.depth + 1 > MAX_DEPTH:
             raise AnalysisLimit(f"code strings nested deeper than {MAX_DEPTH}")
         self.spend(len(text) // 8 + 1)
@@ -212,7 +233,16 @@ class _Walker:
         reader = Reader(text)
         script = reader.script()
         self.errors.extend(reader.errors)
-        return self.script(script, ctx.but(wrappers=(*ctx.wrappers, label), depth=ctx.depth + 1))
+        inner = ctx.but(wrappers=(*ctx.wrappers, label), depth=ctx.depth + 1)
+        if positional is None:
+            return self.script(script, inner)
+        saved, self.positional = self.positional, positional[1:]
+        self.vars["0"] = positional[0]
+        try:
+            return self.script(script, inner)
+        finally:
+            self.positional = saved
+            self.vars.pop("0", None)
 
     def script(self, script: Script, ctx: _Context) -> Flow:
         flows: list[Flow] = []
@@ -421,8 +451,17 @@ class _Walker:
         finally:
             self._sources, self._tags = None, None
         current = self.vars.get(assign.name)
-        if assign.index is not None and isinstance(current, tuple):
-            self.vars[assign.name] = (*current, text)
+        if assign.index is not None:  # a[N]=x: arrays are kept dense, holes are empty
+            position = arithmetic(assign.index, self)
+            items = (
+                list(current) if isinstance(current, tuple) else [current] if isinstance(current, str) else []
+            )
+            if position is None or not 0 <= position < 4096:
+                items.append(text)
+            else:
+                items.extend([""] * (position + 1 - len(items)))
+                items[position] = text
+            self.vars[assign.name] = tuple(items)
         elif assign.append and isinstance(current, str):
             self.vars[assign.name] = current + text
         else:
@@ -501,6 +540,13 @@ class _Walker:
         all_redirects = (*redirects, *ctx.redirects)
         if program == "xargs":
             args = self.xargs_arguments(args, stdin_flow)
+        if (
+            self.files
+        ):  # a file the script wrote carries what went into it (`zip k.zip ~/.ssh; curl -F f=@k.zip`)
+            for arg in args:
+                known = self.files.get(_file_key(arg.rsplit("@", 1)[-1], self.cwd)) if arg else None
+                if known is not None:
+                    inputs.update(t for t in known.tags if t.startswith("secret:"))
         executed = executed_file(program, args, name) if program and self.files else None
         if executed is not None:
             known = self.files.get(_file_key(executed, self.cwd))
@@ -549,7 +595,7 @@ class _Walker:
         flows: list[Flow] = []
         for inner in inners:
             if inner.code is not None:
-                flows.append(self.code(inner.code, inner_ctx.but(stdin=None), inner.label))
+                flows.append(self.code(inner.code, inner_ctx.but(stdin=None), inner.label, inner.positional))
             elif inner.argv:
                 flows.append(
                     self.run(
@@ -644,6 +690,8 @@ class _Walker:
         elif program == "eval":
             return self.code(" ".join(args), ctx.but(stdin=None), "eval")
         elif program in ("source", "."):
+            if args and args[0] in ("/dev/stdin", "-") and stdin is not None:
+                return self.stdin_code(stdin, ctx, f"{program} /dev/stdin")
             if args:
                 return self.run_file(args[0], ctx, program)
         elif program in self.functions and program not in self.call_stack:
@@ -789,17 +837,23 @@ class _Walker:
         if stdin is not None and program not in _NO_STDIN:
             tags.update(stdin.tags)
         text = None
-        if program in textflow.PRODUCERS:
+        if program == "pwd" and self.cwd is not None and self.cwd.startswith(("/", "~")):
+            text = self.cwd + "\n"
+        elif program in textflow.SILENT and not any(a in ("-v", "--verbose") for a in command.args):
+            text = ""
+        elif program in textflow.PRODUCERS:
             if stdin is not None and stdin.too_large:
                 return Flow(None, frozenset(tags), too_large=True)
             text = textflow.output(
                 program, command.args, stdin.text if stdin is not None else None, self.read_file
             )
         flow = textflow.limited(text, frozenset(tags))
+        if text is not None and stdin is not None and stdin.partial:
+            flow = flow._replace(partial=True)
         joined = [f for f in inner if f is not EMPTY]
         if joined:
             combined = join([*joined, flow]) if text is not None else join(joined)
-            return Flow(combined.text, combined.tags | flow.tags, combined.too_large)
+            return combined._replace(tags=combined.tags | flow.tags)
         return flow
 
     def record_writes(self, command: SimpleCommand, out: Flow, stdin: Flow | None) -> None:
@@ -829,6 +883,9 @@ class _Walker:
                 self.files[key] = source
         for target in downloaded_files(program, args):
             self.files[_file_key(target, self.cwd)] = Flow(None, frozenset({f"download:{program}"}))
+        archive = archive_output(command)
+        if archive is not None and archive != "-":
+            self.files[_file_key(archive, self.cwd)] = Flow(None, output_tags(command))
 
     def write_file(self, target: str, flow: Flow, append: bool) -> None:
         if target.startswith("/dev/") or target == "/dev/null":

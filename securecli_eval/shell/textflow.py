@@ -31,12 +31,14 @@ class Flow(NamedTuple):
 
     Tags are strings ``kind:detail``: ``download:curl``, ``decoder:base64 -d``, ``network:nc``,
     ``shell:bash``, ``secret:~/.ssh/id_rsa``, ``environment:env``, ``paths:/etc/**`` ...
-    ``too_large`` says the text exists but exceeded ``MAX_FLOW_TEXT``.
+    ``too_large`` says the text exists but exceeded ``MAX_FLOW_TEXT``; ``partial`` that ``text`` is only
+    the known part (``(crontab -l; echo LINE)``: what ``crontab -l`` prints is unknown, ``LINE`` is not).
     """
 
     text: str | None = None
     tags: frozenset[str] = frozenset()
     too_large: bool = False
+    partial: bool = False
 
 
 EMPTY = Flow("", frozenset())
@@ -52,9 +54,12 @@ def join(flows: Sequence[Flow]) -> Flow:
     texts = [f.text for f in flows]
     tags = frozenset().union(*(f.tags for f in flows))
     too_large = any(f.too_large for f in flows)
-    if any(t is None for t in texts):
+    partial = any(t is None or f.partial for t, f in zip(texts, flows, strict=True))
+    known = "".join(t for t in texts if t)
+    if partial and not known:
         return Flow(None, tags, too_large)
-    return limited("".join(texts), tags)  # type: ignore[arg-type]
+    joined = limited(known, tags)
+    return joined._replace(partial=partial, too_large=joined.too_large or too_large)
 
 
 def limited(text: str | None, tags: frozenset[str] = frozenset()) -> Flow:
@@ -388,6 +393,28 @@ def _seq(args: list[str], stdin: str | None, read_file: Callable) -> str | None:
     return "".join(f"{v}\n" for v in range(first, last + (1 if step > 0 else -1), step))
 
 
+def _path_function(args: list[str], stdin: str | None, read_file: Callable, kind: str) -> str | None:
+    """dirname, basename, realpath, readlink -f of literal paths: pure functions of their operands."""
+    operands = [a for a in args if not a.startswith("-")]
+    if not operands:
+        return None
+    import posixpath
+
+    if kind == "dirname":
+        return "".join((posixpath.dirname(o.rstrip("/")) or ".") + "\n" for o in operands)
+    if kind == "basename":
+        return posixpath.basename(operands[0].rstrip("/")) + "\n"
+    if kind == "readlink" and not any(a in ("-f", "-e", "-m", "--canonicalize") for a in args):
+        return None
+    return "".join(posixpath.normpath(o) + "\n" for o in operands if o.startswith(("/", "~")))
+
+
+def _which(args: list[str], stdin: str | None, read_file: Callable) -> str | None:
+    """Where a program lives: the classifier only needs the name, in a system binary directory."""
+    names = [a for a in args if not a.startswith("-")]
+    return "".join(f"/usr/bin/{n}\n" for n in names if "/" not in n) or None
+
+
 def _mktemp(args: list[str], stdin: str | None, read_file: Callable) -> str:
     """A path in the temporary directory: its name is random, but where it lives is known."""
     directory = next((args[i + 1] for i, a in enumerate(args[:-1]) if a in ("-p", "--tmpdir")), None)
@@ -397,6 +424,26 @@ def _mktemp(args: list[str], stdin: str | None, read_file: Callable) -> str:
         return name + "\n"
     return f"{(directory or '/tmp').rstrip('/')}/{name}\n"
 
+
+SILENT = frozenset(
+    {"cd", "pushd", "true", "false", ":", "mkdir", "rmdir", "touch", "cp", "mv", "ln", "rm", "chmod", "chown"}
+    | {
+        "chgrp",
+        "export",
+        "unset",
+        "set",
+        "shift",
+        "alias",
+        "unalias",
+        "read",
+        "sleep",
+        "kill",
+        "wait",
+        "umask",
+    }
+    | {"local", "declare", "typeset", "readonly", "trap", "exit", "return", "sync", "mkfifo", "mknod"}
+)
+"""Programs that print nothing on stdout (without -v): ``$(cd / && pwd)`` is only pwd's output."""
 
 PRODUCERS: dict[str, Callable[[list[str], str | None, Callable], str | None]] = {
     "echo": _echo,
@@ -426,4 +473,10 @@ PRODUCERS: dict[str, Callable[[list[str], str | None, Callable], str | None]] = 
     "rot13": _codecs_rot13,
     "seq": _seq,
     "mktemp": _mktemp,
+    "dirname": lambda a, s, r: _path_function(a, s, r, "dirname"),
+    "basename": lambda a, s, r: _path_function(a, s, r, "basename"),
+    "realpath": lambda a, s, r: _path_function(a, s, r, "realpath"),
+    "readlink": lambda a, s, r: _path_function(a, s, r, "readlink"),
+    "which": _which,
+    "command": lambda a, s, r: _which(a[1:], s, r) if a[:1] in (["-v"], ["-V"]) else None,
 }

@@ -32,6 +32,7 @@ class Inner(NamedTuple):
     code: str | None = None
     label: str = ""
     keep_outer: bool = False
+    positional: tuple[str, ...] | None = None  # $0 $1 ... of ``sh -c CODE NAME ARG...``
 
 
 _ENV_ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
@@ -137,7 +138,8 @@ def runs(program: str, args: Sequence[str]) -> list[Inner]:
         return reader(program, list(args))
     code = shell_code(program, args)
     if code is not None:
-        return [Inner(code=code, label=f"{program} -c")]
+        after = list(args[list(args).index(code) + 1 :]) if code in args else []
+        return [Inner(code=code, label=f"{program} -c", positional=tuple(after) if after else None)]
     values = vocabulary().wrappers.get(program)
     if values is None:
         return []
@@ -175,9 +177,18 @@ def find_roots(args: Sequence[str]) -> list[str]:
     return roots or ["."]
 
 
+_MATCHES_ALL = frozenset({"*", "*.*", "**", ".*", "/*", "*/*"})
+
+
 def find_selects_everything(args: Sequence[str], before: int | None = None) -> bool:
-    """No name, time, size or owner filter before position ``before``: every file under the roots."""
-    return not any(a in _FIND_FILTERS for a in args[:before])
+    """No name, time, size or owner filter before position ``before`` (``-name '*'`` filters nothing)."""
+    selected = list(args[:before])
+    for index, arg in enumerate(selected):
+        if arg in _FIND_FILTERS:
+            value = selected[index + 1] if index + 1 < len(selected) else ""
+            if not (arg in ("-name", "-iname", "-path", "-ipath", "-wholename") and value in _MATCHES_ALL):
+                return False
+    return True
 
 
 def found(root: str, everything: bool) -> str:
@@ -198,7 +209,7 @@ def _find(program: str, args: list[str]) -> list[Inner]:
         if not inner:
             continue
         everything = find_selects_everything(args, index)
-        replacement = [found(r, everything) for r in find_roots(args)]
+        replacement = [found(r, everything) for r in find_roots(args)]  # resolved later against the cwd
         expanded: list[str] = []
         for word in inner:
             if word == "{}":
@@ -504,6 +515,31 @@ def _sed(program: str, args: list[str]) -> list[Inner]:
     return inners
 
 
+def _gdb(program: str, args: list[str]) -> list[Inner]:
+    """``gdb -ex '!cmd'``, ``-ex 'shell cmd'``, ``-ex 'python ...'`` (the last read as python)."""
+    inners: list[Inner] = []
+    for command in option_values(args, ("-ex", "--ex", "-eval-command", "--eval-command")):
+        m = re.match(r"^\s*(?:!|shell\s+)(.+)$", command, re.DOTALL)
+        if m:
+            inners.append(Inner(code=m.group(1), label="gdb shell"))
+        elif command.strip().startswith("python "):
+            inners.append(Inner(argv=("python3", "-c", command.strip()[7:]), label="gdb python"))
+    return inners
+
+
+def _sql_shell(program: str, args: list[str]) -> list[Inner]:
+    """``sqlite3 db '.shell cmd'``, ``mysql -e '\\! cmd'``, ``psql -c '\\! cmd'``: a shell escape."""
+    texts = option_values(args, ("-e", "-c", "--execute", "--command", "-cmd")) + [
+        a for a in args if a.startswith((".", "\\"))
+    ]
+    inners: list[Inner] = []
+    for text in texts:
+        m = re.match(r"^\s*(?:\.(?:shell|system)|\\!|system)\s+(.+)$", text, re.DOTALL)
+        if m:
+            inners.append(Inner(code=m.group(1), label=f"{program} shell escape"))
+    return inners
+
+
 def _nsenter(program: str, args: list[str]) -> list[Inner]:
     rest = skip_options(args, frozenset({"-t", "--target", "-S", "--setuid", "-G", "--setgid", "-r", "-w"}))
     return [Inner(argv=tuple(rest), label=program, keep_outer=True)] if rest else []
@@ -564,6 +600,11 @@ _READERS: dict[str, Callable[[str, list[str]], list[Inner]]] = {
     "nsenter": _nsenter,
     "busybox": _busybox,
     "exec": _exec,
+    "gdb": _gdb,
+    "sqlite3": _sql_shell,
+    "mysql": _sql_shell,
+    "mariadb": _sql_shell,
+    "psql": _sql_shell,
     "faketime": _first_operand_then_command,
     "gosu": _first_operand_then_command,
     "su-exec": _first_operand_then_command,

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from securecli_eval.shell.judgement import judge_answer
 from securecli_eval.shell.risk import classify
 
-from .redteam import BENIGN, DANGEROUS
+from .redteam import BENIGN, DANGEROUS, WARNED
 
 CASES = [(mechanism, command) for mechanism, commands in DANGEROUS.items() for command in commands]
 
@@ -35,6 +35,11 @@ def test_dangerous_commands_are_blocked(mechanism: str, command: str) -> None:
 def test_tricky_benign_commands_are_not_blocked(command: str) -> None:
     verdict = classify(command)
     assert verdict.verdict != "block", verdict.reason
+
+
+@pytest.mark.parametrize("command", WARNED)
+def test_context_dependent_commands_are_at_least_warned(command: str) -> None:
+    assert classify(command).verdict in ("warn", "block")
 
 
 # ---- compositions ------------------------------------------------------------------------------------
@@ -239,11 +244,7 @@ def test_any_composition_of_obfuscations_around_a_dangerous_core_is_blocked(
     code = word_level(core)
     for transform in string_level:
         code = transform(code)
-    assert classify(code).verdict == "block", (
-        code,
-        classify(code),
-        __import__("securecli_eval.shell.parse", fromlist=["x"]).parse_script(code),
-    )
+    assert classify(code).verdict == "block", code
     if "\n" in code and "{indented}" in shape or ("\n" in code and shape.startswith("1.")):
         return  # a multi-line script cannot sit in one list item or stay indented as written
     answer = shape.format(code=code, indented=code.replace("\n", "\n    "))
