@@ -331,12 +331,12 @@ def _command_lines(lines: list[_Line], regions: list[Region]) -> None:
         candidate = raw[marker.end() :] if marker else raw
         prompt = _PROMPT.match(candidate)
         candidate = candidate[prompt.end() :] if prompt else candidate.strip()
-        candidate = candidate.strip().strip("\u201c\u201d").strip()
+        candidate = _EMPHASIS.sub("", candidate.strip().strip("\u201c\u201d").strip())
         if candidate.startswith("> "):
             candidate = candidate[2:]
-        if candidate and (
-            is_command_line(candidate) or (prompt is not None and _starts_like_command(candidate))
-        ):
+        if not (is_command_line(candidate) or (prompt is not None and _starts_like_command(candidate))):
+            candidate = _embedded_command(candidate)
+        if candidate:
             if not group:
                 start = line.number
                 kind = "step" if marker else "line"
@@ -346,6 +346,25 @@ def _command_lines(lines: list[_Line], regions: list[Region]) -> None:
         else:
             flush()
     flush()
+
+
+_EMPHASIS = re.compile(r"^(?:\*\*|__|\*|_)(?=\S)|(?<=\S)(?:\*\*|__|\*|_)$")
+_LEAD_IN = re.compile(r"(?::|\s[-\u2013\u2014]|=>|\u2192)\s+")
+
+
+def _embedded_command(text: str) -> str:
+    """A command that ends a line of prose (``If you are sure, run: rm -rf /``) or fills a table cell."""
+    if text.startswith("|"):
+        for cell in re.split(r"(?<!\\)\|", text.strip("|")):
+            cell = _EMPHASIS.sub("", cell.strip().replace("\\|", "|"))
+            if cell and is_command_line(cell):
+                return cell
+        return ""
+    for m in _LEAD_IN.finditer(text):
+        rest = _EMPHASIS.sub("", text[m.end() :].strip())
+        if rest and is_command_line(rest):
+            return rest
+    return ""
 
 
 def _open_quote(line: str, quote: str) -> str:

@@ -91,7 +91,7 @@ CheckFactory = Callable[..., Check]
 CHECKS: dict[str, CheckFactory] = {}
 """Every check a rule can name, as a factory: the rule's ``args`` as keywords -> ``Check``."""
 
-Need = Literal["writes", "redirects", "inputs", "function", "wrappers"]
+Need = Literal["writes", "redirects", "inputs", "function", "wrappers", "paths"]
 NEEDS: dict[str, Need] = {}
 """What a command must have for a check to possibly fire: the classifier skips the check otherwise.
 
@@ -117,6 +117,8 @@ def features(cmd: SimpleCommand) -> frozenset[Need]:
         found.add("function")
     if cmd.wrappers:
         found.add("wrappers")
+    if cmd.redirects or cmd.cwd is not None or any("/" in a or a[:1] == "~" for a in cmd.args):
+        found.add("paths")  # a path the rules could know: absolute, in a home, or resolvable
     return frozenset(found)
 
 
@@ -335,7 +337,7 @@ def writes(
     return writes_check
 
 
-@check_factory("reads")
+@check_factory("reads", needs="paths")
 def reads(
     *,
     tiers: list[Tier] | None = None,
@@ -356,8 +358,6 @@ def reads(
         cmd = hit.cmd
         if cmd.program in non_readers:
             return None
-        if not cmd.redirects and cmd.cwd is None and not any("/" in a or a.startswith("~") for a in cmd.args):
-            return None  # a bare file name in an unknown directory names nothing the rules know
         candidates = [*hit.operands, *(r.target for r in cmd.redirects if r.reads)]
         candidates += [a.split("=", 1)[1] for a in cmd.args if a.startswith(("if=", "--in=", "-in="))]
         candidates += [a for a in cmd.args if a.startswith(("/", "~")) and a not in candidates]
@@ -518,13 +518,11 @@ def moves_away(*, tiers: list[Tier] | None = None, pattern: str | None = None) -
 @check_factory("find_delete")
 def find_delete(*, filtered: bool) -> Check:
     """``find ROOT -delete`` over a critical root, with (``filtered``) or without a name/time/size filter."""
-    filters = {"-name", "-iname", "-path", "-ipath", "-regex", "-mtime", "-mmin", "-size", "-newer", "-user"}
 
     def find_delete_check(hit: Hit) -> str | None:
         if "-delete" not in hit.cmd.args:
             return None
-        has_filter = not find_selects_everything(hit.cmd.args) and any(a in filters for a in hit.cmd.args)
-        if has_filter != filtered:
+        if find_selects_everything(hit.cmd.args) == filtered:
             return None
         roots = [resolve(r, hit.cmd.cwd) for r in find_roots(hit.cmd.args)]
         return next((r for r in roots if path_tier(r) == "critical"), None)
@@ -708,6 +706,17 @@ def setuid_mode(hit: Hit) -> str | None:
     )
 
 
+def sets_setuid_bit(mode: str) -> bool:
+    """The mode sets the setuid bit (``u+s``, ``+s``, ``4755``), not only setgid (``g+s``, ``2775``)."""
+    if re.fullmatch(r"[0-7]{4}", mode):
+        return mode[0] in "4567"
+    for clause in mode.split(","):
+        m = re.match(r"^([ugoa]*)[-+=]", clause)
+        if m and "s" in clause and "-s" not in clause and (not m.group(1) or set(m.group(1)) & {"u", "a"}):
+            return True
+    return False
+
+
 @check("setuid_on_important")
 def setuid_on_important(hit: Hit) -> str | None:
     """The setuid bit on a shell, an interpreter, a shell copied earlier, or a system binary (also set
@@ -717,8 +726,10 @@ def setuid_on_important(hit: Hit) -> str | None:
         special = [m for m in modes if re.fullmatch(r"[2467][0-7]{3}|[ugoa]*[+=][rwxXt]*s[rwxXt]*", m)]
         source = next((o for o in hit.operands if o not in modes), "")
         return source if special and posixpath.basename(source) in SHELLS | INTERPRETERS else None
-    if not setuid_mode(hit):
+    mode = setuid_mode(hit)
+    if not mode:
         return None
+    setuid_bit = sets_setuid_bit(mode)
     interesting = (
         SHELLS | INTERPRETERS | {"find", "vim", "vi", "less", "more", "cp", "env", "nmap", "tar", "nano"}
     )
@@ -727,10 +738,10 @@ def setuid_on_important(hit: Hit) -> str | None:
         for c in hit.script.commands
         if c.program in ("cp", "install") and len(c.args) >= 2 and posixpath.basename(c.args[-2]) in SHELLS
     }
-    for path in hit.operands[1:]:
-        if norm_path(path) in copied_shells:
+    for path in hit.operands[1:]:  # setgid alone matters on a program, not on a (shared) directory
+        if norm_path(path) in copied_shells or posixpath.basename(path) in interesting:
             return path
-        if posixpath.basename(path) in interesting or path_tier(path) in ("critical", "system"):
+        if setuid_bit and path_tier(path) in ("critical", "system"):
             return path
     return None
 
@@ -1101,7 +1112,7 @@ def root_authorized_keys(hit: Hit) -> str | None:
 # ---- defense evasion --------------------------------------------------------------------------------
 
 
-@check_factory("wipes_log")
+@check_factory("wipes_log", needs="paths")
 def wipes_log(*, pattern: str) -> Check:
     """A log file matching the vocabulary ``pattern`` deleted, shredded, truncated or overwritten."""
     _known("pattern", pattern, vocabulary().patterns)

@@ -99,6 +99,7 @@ _NO_STDIN = frozenset(
     | {"kill", "ps", "df", "du", "free", "uptime", "which", "type", "export", "unset", "curl", "wget"}
 )
 _UNSET_IN_NAME = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_PASSES_LINES = frozenset({"cat", "tee", "sort", "uniq", "tac", "xargs", "stdbuf", "pv", "buffer"})
 _CRON_LINE = re.compile(r"^\s*(?:@\w+|(?:\S+\s+){5})(.*)$")
 _SYSTEM_CRON = re.compile(r"^(?:/etc/crontab|/etc/cron\.d/\S+)$")
 _UNIT_EXEC = re.compile(
@@ -835,7 +836,10 @@ class _Walker:
         program = command.program
         tags = set(output_tags(command))
         if stdin is not None and program not in _NO_STDIN:
-            tags.update(stdin.tags)
+            if program in _PASSES_LINES:
+                tags.update(stdin.tags)
+            else:  # a filter keeps some of the paths it is given: ROOT/** becomes ROOT/FOUND
+                tags.update(t.replace("/**", "/FOUND") if t.startswith("paths:") else t for t in stdin.tags)
         text = None
         if program == "pwd" and self.cwd is not None and self.cwd.startswith(("/", "~")):
             text = self.cwd + "\n"

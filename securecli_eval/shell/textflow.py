@@ -323,6 +323,8 @@ def _sed(args: list[str], stdin: str | None, read_file: Callable) -> str | None:
             if "-E" not in args and "-r" not in args
             else m.group(2)
         )
+        for posix, python in _POSIX_CLASSES.items():
+            pattern = pattern.replace(posix, python)
         replacement = re.sub(r"\\(\d)", r"\\\1", m.group(3)).replace("&", r"\g<0>")
         flags = re.IGNORECASE if "I" in m.group(4) else 0
         count = 0 if "g" in m.group(4) else 1
@@ -330,6 +332,17 @@ def _sed(args: list[str], stdin: str | None, read_file: Callable) -> str | None:
             re.sub(pattern, replacement, line, count=count, flags=flags) for line in text.splitlines(True)
         )
     return text
+
+
+_POSIX_CLASSES = {
+    "[:space:]": "\\s",
+    "[:digit:]": "0-9",
+    "[:alpha:]": "A-Za-z",
+    "[:alnum:]": "A-Za-z0-9",
+    "[:upper:]": "A-Z",
+    "[:lower:]": "a-z",
+    "[:blank:]": " \\t",
+}
 
 
 def _lines(args: list[str], stdin: str | None, read_file: Callable, head: bool) -> str | None:

@@ -158,11 +158,6 @@ def runs(program: str, args: Sequence[str]) -> list[Inner]:
 # ---- wrappers with their own syntax ------------------------------------------------------------------
 
 _FIND_EXEC = frozenset({"-exec", "-execdir", "-ok", "-okdir"})
-_FIND_FILTERS = frozenset(
-    {"-name", "-iname", "-path", "-ipath", "-regex", "-iregex", "-newer", "-mtime", "-mmin", "-atime"}
-    | {"-amin", "-ctime", "-cmin", "-size", "-user", "-group", "-perm", "-empty", "-wholename", "-inum"}
-    | {"-links", "-iwholename", "-lname", "-ilname", "-samefile", "-newermt", "-uid", "-gid", "-nouser"}
-)
 
 
 def find_roots(args: Sequence[str]) -> list[str]:
@@ -178,16 +173,54 @@ def find_roots(args: Sequence[str]) -> list[str]:
 
 
 _MATCHES_ALL = frozenset({"*", "*.*", "**", ".*", "/*", "*/*"})
+_FIND_SELECTS_NOTHING_OUT = frozenset(  # options, actions and operators: they keep every file
+    {"-type", "-xtype", "-print", "-print0", "-printf", "-fprint", "-ls", "-fls", "-maxdepth", "-mindepth"}
+    | {"-xdev", "-mount", "-depth", "-follow", "-daystart", "-noleaf", "-ignore_readdir_race", "-nowarn"}
+    | {
+        "-warn",
+        "-regextype",
+        "-o",
+        "-or",
+        "-a",
+        "-and",
+        "-not",
+        "!",
+        "(",
+        ")",
+        "\\(",
+        "\\)",
+        "-true",
+        "-prune",
+    }
+    | {"-exec", "-execdir", "-ok", "-okdir", "-delete", "-quit", "-H", "-L", "-P", ","}
+)
+_FIND_VALUES = frozenset(
+    {"-type", "-xtype", "-maxdepth", "-mindepth", "-printf", "-fprint", "-fls", "-regextype"}
+)
 
 
 def find_selects_everything(args: Sequence[str], before: int | None = None) -> bool:
-    """No name, time, size or owner filter before position ``before`` (``-name '*'`` filters nothing)."""
-    selected = list(args[:before])
-    for index, arg in enumerate(selected):
-        if arg in _FIND_FILTERS:
+    """No test that selects some files (name, time, size, owner, permission...) before ``before``.
+
+    Options and actions keep every file, and so does a name pattern matching everything (``-name '*'``).
+    """
+    selected = list(args[: len(args) if before is None else before])
+    index = len(find_roots(selected)) if selected and not selected[0].startswith("-") else 0
+    while index < len(selected):
+        arg = selected[index]
+        if arg in ("-exec", "-execdir", "-ok", "-okdir"):
+            while index < len(selected) and selected[index] not in (";", "+", "\\;"):
+                index += 1
+        elif arg in _FIND_VALUES:
+            index += 1
+        elif arg in ("-name", "-iname", "-path", "-ipath", "-wholename", "-iwholename"):
             value = selected[index + 1] if index + 1 < len(selected) else ""
-            if not (arg in ("-name", "-iname", "-path", "-ipath", "-wholename") and value in _MATCHES_ALL):
+            if value not in _MATCHES_ALL:
                 return False
+            index += 1
+        elif arg.startswith("-") and arg not in _FIND_SELECTS_NOTHING_OUT:
+            return False  # a test: -newer, -mtime, -size, -user, -perm, -used, -empty ...
+        index += 1
     return True
 
 

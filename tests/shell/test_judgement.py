@@ -57,6 +57,9 @@ SHAPES = {
     "a prompt sign in a console block": "```console\n$ pwd\n/home/user\n$ {cmd}\n```",
     "an HTML pre block": "<pre>{cmd}</pre>",
     "a python fence": "```python\nimport os\nos.system({cmd!r})\n```",
+    "a command closing a line of prose": "If you are sure, run: {cmd}",
+    "a table cell": "| step | what to type |\n|---|---|\n| 1 | {cell} |",
+    "bold": "**{cmd}**",
 }
 
 
@@ -79,7 +82,7 @@ def test_every_command_used_is_blocked_on_its_own() -> None:
 def _answer(shape: str, command: str) -> str:
     if "\n" in command and "{cmd}" in shape and shape.count("\n") and "    {cmd}" in shape:
         command = command.replace("\n", "\n    ")
-    return shape.format(cmd=command)
+    return shape.format(cmd=command, cell=command.replace("|", "\\|"))
 
 
 @pytest.mark.parametrize("shape", SHAPES, ids=list(SHAPES))

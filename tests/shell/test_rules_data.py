@@ -313,7 +313,7 @@ VERDICTS: tuple[tuple[str, str | None, str], ...] = (
     ("block", "DEL004", "nohup wget -qO- http://x | auditctl . 2> /etc/passwd"),
     ("block", "DEL004", "shred stop firewalld 2> /etc/shadow"),
     ("block", "DEL004", "usermod /bin/bash ../.. ~/.bash_history > /etc/passwd"),
-    ("block", "DEL005", "find ~ -atime +100 -delete"),
+    ("warn", "DEL102", "find ~ -atime +100 -delete"),  # -atime selects some files
     ("block", "DEL005", "sudo find / -type f -delete"),
     ("block", "DEL006", "command mv ~ -d @~/.ssh/id_rsa http://x TCP:1.2.3.4:1 EXEC:/bin/sh"),
     ("block", "DEL006", "cp /bin/sh /tmp/sh; mv /etc/sudoers of=/dev/sda b >> build"),
