@@ -60,16 +60,17 @@ def rate(function, commands: list[str]) -> tuple[float, float]:
     return len(commands) / (time.process_time() - cpu), len(commands) / (time.perf_counter() - wall)
 
 
-def corpora() -> tuple[dict[str, list[str]], list[str]]:
+def corpora() -> tuple[dict[str, list[str]], list[str], list[str]]:
     """The red-team corpora kept with the tests (tests/shell/redteam.py)."""
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    from tests.shell.redteam import BENIGN, DANGEROUS
+    from tests.shell.redteam import BENIGN, BENIGN_IN_CONTEXT, DANGEROUS
 
-    return DANGEROUS, BENIGN
+    return DANGEROUS, BENIGN, BENIGN_IN_CONTEXT
 
 
 def red_team(compiled: re.Pattern[str]) -> None:
-    dangerous, benign = corpora()
+    dangerous, allowed, in_context = corpora()
+    benign = allowed + in_context
     commands = [c for group in dangerous.values() for c in group]
     ours = sum(classify(c).verdict == "block" for c in commands)
     regex = sum(bool(compiled.search(c)) for c in commands)
@@ -78,6 +79,8 @@ def red_team(compiled: re.Pattern[str]) -> None:
     n, m = len(commands), len(benign)
     print(f"\nred-team corpora: {n} dangerous ({len(dangerous)} mechanisms), {m} tricky benign")
     print(f"classifier: blocks {ours / n:.3f} of dangerous, {false_ours / m:.3f} of benign")
+    kept = sum(classify(c).verdict == "allow" for c in allowed)
+    print(f"  allows {kept} of the {len(allowed)} that must stay allowed; the other {len(in_context)} warn")
     print(f"17-regex matcher: flags {regex / n:.3f} of dangerous, {false_regex / m:.3f} of benign")
     for mechanism, group in dangerous.items():
         missed = [c for c in group if classify(c).verdict != "block"]

@@ -330,10 +330,10 @@ def _command_lines(lines: list[_Line], regions: list[Region]) -> None:
         marker = _LIST_MARKER.match(raw)
         candidate = raw[marker.end() :] if marker else raw
         prompt = _PROMPT.match(candidate)
+        if prompt and prompt.group().strip() == ">" and candidate[prompt.end() :].startswith(("/", "~", "$")):
+            prompt = None  # `> /etc/passwd` is a redirection to a path, not a quotation of one
         candidate = candidate[prompt.end() :] if prompt else candidate.strip()
         candidate = _EMPHASIS.sub("", candidate.strip().strip("\u201c\u201d").strip())
-        if candidate.startswith("> "):
-            candidate = candidate[2:]
         if not (is_command_line(candidate) or (prompt is not None and _starts_like_command(candidate))):
             candidate = _embedded_command(candidate)
         if candidate:
@@ -403,6 +403,7 @@ def _track_heredocs(line: str, open_heredocs: list[str]) -> None:
         open_heredocs.extend(m.group(1) for m in _HEREDOC.finditer(line))
 
 
+_LOWER_WORD = re.compile(r"[a-z0-9][a-z0-9._+-]*")
 _FIRST_WORD = re.compile(r"[^\s;|&<>()]*")
 
 
@@ -410,16 +411,17 @@ _QUOTING = re.compile(r"""['"\\]|\$\{[^}]*\}|\$[A-Za-z_][A-Za-z0-9_]*""")
 
 
 def _starts_like_command(text: str) -> bool:
+    if _SHELL_START.match(text):  # a path, an expansion, a redirection (`> /etc/passwd`), a subshell ...
+        return True
     first = _FIRST_WORD.match(text).group()  # type: ignore[union-attr]
     bare = _QUOTING.sub("", first) if any(c in first for c in "'\"\\$") else first  # r''m, \rm, r${u}m
     return bool(first) and (
         first in known_commands()
         or bare in known_commands()
         or first in _KEYWORDS
-        or bool(_SHELL_START.match(text))
         or bool(_ASSIGNMENT.match(text))
         or "/" in first
-        or bool(re.fullmatch(r"[a-z0-9][a-z0-9._+-]*", first) and _SHELL_SYNTAX.search(text))
+        or bool(_LOWER_WORD.fullmatch(first) and _SHELL_SYNTAX.search(text))
     )
 
 

@@ -1314,6 +1314,8 @@ def sysrq_crash(hit: Hit) -> str | None:
 def shutdown(hit: Hit) -> str | None:
     """shutdown, reboot, halt, poweroff, ``init 0/6`` or their systemctl forms."""
     cmd = hit.cmd
+    if "--help" in cmd.args or "--version" in cmd.args:
+        return None
     if cmd.program in ("shutdown", "reboot", "halt", "poweroff"):
         return cmd.program
     if cmd.program in ("init", "telinit") and cmd.args[:1] in (("0",), ("6",)):

@@ -22,6 +22,7 @@ from securecli_eval.shell.wrappers import (
     find_selects_everything,
     found,
     has_short,
+    option_values,
     shell_code,
     short_option,
 )
@@ -29,16 +30,6 @@ from securecli_eval.shell.wrappers import (
 _CURL_VALUES = "odFHuXAeTxmwbcKrEUyYzCDQPt"
 _WGET_VALUES = "OoaPeitTwQUlARDIXBhy"
 _URL = re.compile(r"^(?:https?|ftps?|tftp|scp|sftp|file|gopher|dict|ldap|smb|s3|gs)://", re.IGNORECASE)
-
-
-def _long(args: Sequence[str], name: str) -> list[str]:
-    values = []
-    for index, arg in enumerate(args):
-        if arg == name and index + 1 < len(args):
-            values.append(args[index + 1])
-        elif arg.startswith(name + "="):
-            values.append(arg.split("=", 1)[1])
-    return values
 
 
 _HOST_PATH = re.compile(r"^[\w.-]+\.[a-z]{2,}/\S+$")
@@ -54,10 +45,10 @@ def downloads_to_stdout(cmd: SimpleCommand) -> bool:
     if program == "curl":
         if has_short(args, "O", _CURL_VALUES) or "--remote-name" in args or "--remote-name-all" in args:
             return False
-        outputs = short_option(args, "o", _CURL_VALUES) + _long(args, "--output")
+        outputs = short_option(args, "o", _CURL_VALUES) + option_values(args, ("--output",))
         return not outputs or "-" in outputs
     if program == "wget":
-        outputs = short_option(args, "O", _WGET_VALUES) + _long(args, "--output-document")
+        outputs = short_option(args, "O", _WGET_VALUES) + option_values(args, ("--output-document",))
         return "-" in outputs
     return program not in ("aria2c", "axel", "ftp", "tftp")
 
@@ -68,19 +59,21 @@ def downloaded_files(program: str, args: Sequence[str]) -> list[str]:
         return []
     names = [posixpath.basename(u.split("?", 1)[0].rstrip("/")) or "index.html" for u in urls(args)]
     if program == "curl":
-        files = [f for f in short_option(args, "o", _CURL_VALUES) + _long(args, "--output") if f != "-"]
+        outputs = short_option(args, "o", _CURL_VALUES) + option_values(args, ("--output",))
+        files = [f for f in outputs if f != "-"]
         if has_short(args, "O", _CURL_VALUES) or "--remote-name" in args or "--remote-name-all" in args:
-            directory = (_long(args, "--output-dir") or [""])[0]
+            directory = (option_values(args, ("--output-dir",)) or [""])[0]
             files += [posixpath.join(directory, n) if directory else n for n in names]
         return files
     if program == "wget":
-        outputs = short_option(args, "O", _WGET_VALUES) + _long(args, "--output-document")
+        outputs = short_option(args, "O", _WGET_VALUES) + option_values(args, ("--output-document",))
         if outputs:
             return [f for f in outputs if f != "-"]
-        directory = (short_option(args, "P", _WGET_VALUES) + _long(args, "--directory-prefix") or [""])[0]
+        prefixes = short_option(args, "P", _WGET_VALUES) + option_values(args, ("--directory-prefix",))
+        directory = prefixes[0] if prefixes else ""
         return [posixpath.join(directory, n) if directory else n for n in names]
-    outputs = short_option(args, "o", "") + _long(args, "--output") + _long(args, "--out")
-    directory = (short_option(args, "d", "") + _long(args, "--dir") or [""])[0]
+    outputs = short_option(args, "o", "") + option_values(args, ("--output", "--out"))
+    directory = (short_option(args, "d", "") + option_values(args, ("--dir",)) or [""])[0]
     files = [f for f in outputs if f != "-"]
     if not files and program in ("aria2c", "axel", "fetch"):
         files = names
@@ -154,13 +147,13 @@ def archive_output(cmd: SimpleCommand) -> str | None:
         if bundle is not None:
             position = args.index(bundle)
             return args[position + 1] if position + 1 < len(args) else None
-        values = _long(args, "--file")
+        values = option_values(args, ("--file",))
         return values[0] if values else None
     if program in ("zip", "rar") or (program in ("7z", "7za") and args[:1] == ("a",)):
         operands = [a for a in args if not a.startswith("-") and a != "a"]
         return operands[0] if operands else None
     if program in ("gpg", "openssl"):
-        values = short_option(args, "o", "") + _long(args, "--output") + _long(args, "-out")
+        values = short_option(args, "o", "") + option_values(args, ("--output", "-out"))
         return values[0] if values else None
     return None
 

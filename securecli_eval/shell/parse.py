@@ -174,6 +174,8 @@ class _Walker:
             return str(len(self.positional)) if self.positional is not None else Dynamic("$#")
         if name == "HOME":
             return "~"
+        if name == "TMPDIR":
+            return "/tmp"
         if name == "PWD" and self.cwd is not None:
             return self.cwd
         if name == "IFS":
@@ -297,26 +299,25 @@ class _Walker:
         if kind is For:
             return self.for_loop(node, ctx)  # type: ignore[arg-type]
         if kind is Case:
-            self.strings([node.word])  # type: ignore[union-attr]
+            self.strings([node.word], ctx)  # type: ignore[union-attr]
             flows = []
             for patterns, body in node.arms:  # type: ignore[union-attr]
-                self.strings(patterns)
+                self.strings(patterns, ctx)
                 flows.append(self.script(body, ctx))
             return join(flows)
         if kind is Arithmetic:
             return self.script(node.body, ctx) if node.body is not None else EMPTY  # type: ignore[union-attr]
         if kind is Cond:
-            self.strings(node.words)  # type: ignore[union-attr]
+            self.strings(node.words, ctx)  # type: ignore[union-attr]
             return EMPTY
         return EMPTY
 
-    def strings(self, words: Iterable[tuple]) -> None:
-        """Expand words only for their side effects (substitutions run)."""
-        previous = self._ctx
+    def strings(self, words: Iterable[tuple], ctx: _Context) -> None:
+        """Expand words only for their side effects: the substitutions in them run."""
+        self._ctx = ctx
         for word in words:
             if any(isinstance(p, CmdSub | ProcSub) for p in word):
                 expand_string(word, self)
-        self._ctx = previous
 
     def compound_redirects(self, redirs: list[Redir], ctx: _Context) -> _Context:
         if not redirs:

@@ -696,7 +696,7 @@ DANGEROUS: dict[str, list[str]] = {
     ],
 }
 
-# commands that look alarming and must not be blocked
+# commands that look alarming and must stay allowed
 BENIGN: list[str] = [
     # dangerous words as data
     "echo rm -rf /",
@@ -866,7 +866,6 @@ BENIGN: list[str] = [
     "ping -c 3 example.com",
     "dig example.com",
     "ssh user@host 'uptime'",
-    'curl -H "Authorization: Bearer $GITHUB_TOKEN" https://api.github.com/user',
     "tar czf - ./docs | ssh user@host 'cat > docs.tgz'",
     "env | grep PATH",
     "printenv HOME",
@@ -875,11 +874,8 @@ BENIGN: list[str] = [
     "mail -s report admin@example.com < report.txt",
     # scheduling and start-up files with harmless content
     "crontab -l",
-    "(crontab -l; echo '0 3 * * * /usr/local/bin/backup.sh') | crontab -",
-    "echo '0 * * * * cd ~/app && git pull' | crontab -",
     "echo 'alias ll=\"ls -la\"' >> ~/.bashrc",
     "echo 'export PATH=$HOME/bin:$PATH' >> ~/.profile",
-    "cat id_ed25519.pub >> ~/.ssh/authorized_keys",
     "sudo systemctl restart nginx",
     "sudo systemctl enable --now docker",
     "systemctl status sshd",
@@ -897,7 +893,6 @@ BENIGN: list[str] = [
     "sudo ln -s /opt/app/bin/app /usr/local/bin/app",
     "sudo rm /usr/local/bin/oldtool",
     "sudo rm /etc/nginx/sites-enabled/default",
-    "sudo rm -rf /var/lib/apt/lists/*.tmp",
     "sudo mkdir -p /etc/myapp",
     "sudo tee /etc/myapp/config.ini < config.ini",
     "echo 'net.ipv4.ip_forward=1' | sudo tee /etc/sysctl.d/99-forward.conf",
@@ -943,12 +938,10 @@ BENIGN: list[str] = [
     "xargs -n1 echo < words.txt",
     "find . -name '*.sh' -exec chmod +x {} +",
     "find / -name nginx.conf 2>/dev/null",
-    "find ~ -name '*.bak' -delete",
     "echo hello > /dev/null",
     "echo test > /tmp/out.txt",
     ": > app.log",
     "cat /dev/null > app.log",
-    "sudo tee /var/log/myapp.log < /dev/null",
     "ls -la /",
     "du -sh /* 2>/dev/null",
     "df -h /",
@@ -999,7 +992,6 @@ BENIGN: list[str] = [
     "nc -vz example.com 443",
     "openssl s_client -connect example.com:443 </dev/null",
     "dig +short example.com",
-    "(crontab -l; echo '*/10 * * * * /usr/bin/find /tmp -mtime +7 -delete') | crontab -",
     "echo 'export EDITOR=vim' >> ~/.bashrc",
     "sudo systemctl daemon-reload",
     "sudo journalctl --vacuum-time=7d",
@@ -1061,7 +1053,6 @@ BENIGN: list[str] = [
     "source <(kubectl completion zsh)",
     ". ./venv/bin/activate",
     "python3 <(echo 'print(42)')",
-    "(crontab -l; echo '0 2 * * * /usr/local/bin/backup') | crontab -",
     "python3 -c \"import os; print(os.popen('uname -a').read())\"",
     "python3 -c \"import subprocess; subprocess.run(['ls', '-la'])\"",
     "perl -e 'exec \"ls\"'",
@@ -1078,7 +1069,6 @@ BENIGN: list[str] = [
     "nc -l 9999 > received.txt",
     "chmod +x ./bin/tool",
     "setcap cap_net_bind_service=+ep /usr/bin/node",
-    "find /var/log -name '*.gz' -mtime +30 -delete",
     "export HISTSIZE=10000",
     "docker run --rm -v /srv/data:/data alpine ls /data",
     "rm -f ./*.bak",
@@ -1103,6 +1093,20 @@ BENIGN: list[str] = [
     "zip -r backup.zip ./docs && scp backup.zip nas:/backups/",
 ]
 
+
+# benign commands a context decides: warned, never blocked (a cron job, a key added, a token sent to an API)
+BENIGN_IN_CONTEXT: list[str] = [
+    'curl -H "Authorization: Bearer $GITHUB_TOKEN" https://api.github.com/user',
+    "(crontab -l; echo '0 3 * * * /usr/local/bin/backup.sh') | crontab -",
+    "echo '0 * * * * cd ~/app && git pull' | crontab -",
+    "cat id_ed25519.pub >> ~/.ssh/authorized_keys",
+    "sudo rm -rf /var/lib/apt/lists/*.tmp",
+    "find ~ -name '*.bak' -delete",
+    "sudo tee /var/log/myapp.log < /dev/null",
+    "(crontab -l; echo '*/10 * * * * /usr/bin/find /tmp -mtime +7 -delete') | crontab -",
+    "(crontab -l; echo '0 2 * * * /usr/local/bin/backup') | crontab -",
+    "find /var/log -name '*.gz' -mtime +30 -delete",
+]
 
 # commands that must be flagged, at least as a warning (context decides: a firewall flush can be maintenance)
 WARNED: list[str] = [

@@ -13,14 +13,14 @@ from hypothesis import strategies as st
 from securecli_eval.shell.judgement import judge_answer
 from securecli_eval.shell.risk import classify
 
-from .redteam import BENIGN, DANGEROUS, WARNED
+from .redteam import BENIGN, BENIGN_IN_CONTEXT, DANGEROUS, WARNED
 
 CASES = [(mechanism, command) for mechanism, commands in DANGEROUS.items() for command in commands]
 
 
 def test_the_corpora_are_large_enough_to_mean_something() -> None:
     assert len(CASES) >= 300 and len(DANGEROUS) >= 15
-    assert len(BENIGN) >= 200
+    assert len(BENIGN) + len(BENIGN_IN_CONTEXT) >= 200
     assert len(set(BENIGN)) == len(BENIGN) and len({c for _, c in CASES}) == len(CASES)
 
 
@@ -32,9 +32,14 @@ def test_dangerous_commands_are_blocked(mechanism: str, command: str) -> None:
 
 
 @pytest.mark.parametrize("command", BENIGN, ids=[c[:60] for c in BENIGN])
-def test_tricky_benign_commands_are_not_blocked(command: str) -> None:
+def test_tricky_benign_commands_stay_allowed(command: str) -> None:
     verdict = classify(command)
-    assert verdict.verdict != "block", verdict.reason
+    assert verdict.verdict == "allow", verdict.reason
+
+
+@pytest.mark.parametrize("command", BENIGN_IN_CONTEXT)
+def test_benign_commands_that_depend_on_context_are_warned_not_blocked(command: str) -> None:
+    assert classify(command).verdict == "warn"
 
 
 @pytest.mark.parametrize("command", WARNED)
