@@ -564,8 +564,8 @@ def destroys_volume(hit: Hit) -> str | None:
         return f"{cmd.program} {hit.operands[0]}"
     if cmd.program == "mdadm" and "--zero-superblock" in args:
         return "mdadm --zero-superblock"
-    if cmd.program == "cryptsetup" and any(a in ("erase", "luksErase") for a in args):
-        return "cryptsetup erase"
+    if cmd.program == "cryptsetup" and any(a in ("erase", "luksErase", "luksFormat") for a in args):
+        return "cryptsetup " + next(a for a in args if a in ("erase", "luksErase", "luksFormat"))
     if cmd.program == "dmsetup" and any(a in ("remove_all", "wipe_table") for a in args):
         return f"dmsetup {next(a for a in args if a in ('remove_all', 'wipe_table'))}"
     return None
@@ -609,6 +609,15 @@ def fills_disk(hit: Hit) -> str | None:
         sizes = [_bytes(v) for v in option_value(args, ("-c", "--bytes"))]
         endless = any(s and s >= _FILL_BYTES for s in sizes)
     return files[0] if endless and files else None
+
+
+@check("deletes_found")
+def deletes_found(hit: Hit) -> str | None:
+    """Files ``find`` selected under a system or home tree, deleted (``find /etc -name X -exec rm {} +``)."""
+    for operand in hit.operands:
+        if operand.endswith("/FOUND") and path_tier(operand[: -len("/FOUND")] or "/") == "critical":
+            return operand
+    return None
 
 
 @check("overwrite_critical_file", needs="writes")
@@ -684,9 +693,19 @@ def fork_bomb(hit: Hit) -> str | None:
 # ---- permissions ------------------------------------------------------------------------------------
 
 
+_ACL_GRANT = re.compile(r"^(?:o(?:ther)?|u(?:ser)?:[^:]+|g(?:roup)?:[^:]*)::?[rwx-]*[rw]")
+
+
 @check("world_writable_secret")
 def world_writable_secret(hit: Hit) -> str | None:
-    """A mode that opens a password or key file to others."""
+    """A mode (or an ACL entry) that opens a password or key file to others."""
+    if hit.cmd.program == "setfacl":
+        entries = option_value(hit.cmd.args, ("-m", "--modify"))
+        opens = any(_ACL_GRANT.match(entry) for entry in entries)
+        if not opens:
+            return None
+        exposed = vocabulary().paths["shadow_files"] | {"/etc/sudoers"}
+        return next((a for a in hit.operands if norm_path(a) in exposed or is_secret_path(a)), None)
     mode = next((a for a in hit.cmd.args if re.fullmatch(r"[0-7]{3,4}|[ugoa]*[+=][rwxXst]+", a)), "")
     opens = bool(re.fullmatch(r"[0-7]*[0-7][1-7][1-7]|[0-7]*[2367][0-7]", mode)) or bool(
         re.match(r"^(o|a|)[+=]", mode)
@@ -819,6 +838,20 @@ _HOST_OPERAND = frozenset(
     {"ssh", "telnet", "dig", "nslookup", "host", "ping", "ping6", "whois", "ftp", "tftp"}
 )
 _REMOTE_PATH = re.compile(r"^(?:[\w.-]+@)?[\w.-]+:(?!//)\S*$")
+
+
+def serves_files(cmd: SimpleCommand) -> str | None:
+    """The directory a one-command web server publishes (``python3 -m http.server``, ``php -S``), if any."""
+    args = cmd.args
+    if cmd.program.startswith("python") and "http.server" in args or cmd.program in ("php",) and "-S" in args:
+        roots = option_value(args, ("--directory", "-d", "-t"))
+        return roots[0] if roots else (cmd.cwd or ".")
+    if cmd.program == "busybox" and args[:1] == ("httpd",) or cmd.program == "httpd" and "-h" in args:
+        roots = option_value(args, ("-h",))
+        return roots[0] if roots else (cmd.cwd or ".")
+    return None
+
+
 _MAILERS = frozenset({"mail", "mailx", "sendmail", "mutt", "msmtp", "ssmtp", "swaks"})
 
 
@@ -838,6 +871,8 @@ def remote_endpoint(hit: Hit) -> str | None:
         )
     if cmd.program in _MAILERS:
         return next((a for a in cmd.args if "@" in a and not a.startswith("-")), None)
+    if serves_files(cmd) is not None:
+        return "a web server"
     if cmd.program in programs["network_clients"] or cmd.program in _HOST_OPERAND:
         host = next((a for a in hit.operands if not a.isdigit()), None)
         if host is None and (hit.options & {"-l", "--listen"} or any(a.startswith("-l") for a in cmd.args)):
@@ -876,6 +911,12 @@ def sends_secret(hit: Hit) -> str | None:
         payload += [a for a in hit.operands if a != endpoint]
     elif cmd.program in _MAILERS:
         payload += option_value(cmd.args, ("-a", "-A", "--attach"))
+    served = serves_files(cmd)
+    if served is not None:
+        root = resolve(served, cmd.cwd)
+        if norm_path(root) == "/":
+            return "/ -> a web server"  # the whole file system, secrets included
+        payload.append(root)
     found = next((p for p in payload if is_exfil_worthy(resolve(p, cmd.cwd))), None)
     return f"{found} -> {endpoint}" if found else None
 
@@ -1079,7 +1120,10 @@ def clobbers(*, pattern: str) -> Check:
 
     def clobbers_check(hit: Hit) -> str | None:
         cmd = hit.cmd
-        if cmd.program in ("cp", "mv", "install", "ln", "rsync", "scp"):
+        forced_link = (  # `ln -sf /dev/null /usr/bin/x` empties x; linking a new build in place does not
+            cmd.program == "ln" and bool(hit.options & {"-f", "--force"}) and "/dev/null" in hit.operands[:-1]
+        )
+        if cmd.program in ("cp", "mv", "install", "ln", "rsync", "scp") and not forced_link:
             targets = [resolve(r.target, cmd.cwd) for r in cmd.redirects if r.writes and ">>" not in r.op]
         else:
             targets = [p for p, how in hit.written if how == "write"]

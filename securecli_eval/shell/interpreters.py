@@ -670,6 +670,11 @@ _EVAL_FETCH = re.compile(
     r"\b(?:eval|exec|instance_eval|Function|load|loadstring)\s*\(?\s*(?:[\w:.]*\s*\(\s*)?"
     r"(?:get|LWP::Simple::get|open-uri|URI\.open|Net::HTTP\.get|file_get_contents\s*\(\s*['\"]https?|fetch|http\.get|require\(['\"]https?)",
 )
+_FETCHES = re.compile(
+    r"\b(?:(?:get|request)\s*\(\s*['\"]https?://|https?\.get|https?\.request|fetch\s*\(|LWP::|Net::HTTP|open-uri|URI\.open|file_get_contents\s*\(\s*['\"]https?|"
+    r"urlopen|socket\.http|HTTP::Tiny|curl_exec)"
+)
+_EVALUATES = re.compile(r"\b(?:eval|instance_eval|Function|loadstring|load|assert|create_function)\s*\(")
 _ENDPOINT = re.compile(
     r"""['"]((?:\d{1,3}\.){3}\d{1,3}|[A-Za-z0-9.-]+\.[A-Za-z]{2,})['"]\s*[,:]\s*['"]?(\d{1,5})|PeerAddr\s*=>\s*['"]([^'"]+)['"]"""
 )
@@ -752,7 +757,8 @@ def _read_by_tokens(language: str, code: str) -> Reading:
             else:
                 host, port = endpoint.group(1), endpoint.group(2)
         secrets = frozenset(f"secret:{m.group(1)}" for m in _SECRET_READ.finditer(code))
-        if _SHELL_ON_SOCKET.search(code):
+        runs_received = runner is not None and re.search(runner + r"\s*\(?\s*[A-Za-z_$@]", code)
+        if _SHELL_ON_SOCKET.search(code) or runs_received:  # a shell, or commands read from the socket
             target = f"/dev/tcp/{host}/{port or 0}"
             actions.append(
                 Action(("sh", "-i"), redirects=((">&", target), ("<&", target)), label=f"{language} socket")
@@ -762,7 +768,7 @@ def _read_by_tokens(language: str, code: str) -> Reading:
         actions.append(
             Action(("sh", "-s"), tags=frozenset({f"decoder:{language}"}), label=f"{language} eval")
         )
-    if _EVAL_FETCH.search(code):
+    if _EVAL_FETCH.search(code) or (_FETCHES.search(code) and _EVALUATES.search(code)):
         actions.append(
             Action(("sh", "-s"), tags=frozenset({f"download:{language}"}), label=f"{language} eval")
         )

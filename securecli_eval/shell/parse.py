@@ -620,7 +620,11 @@ class _Walker:
         return out
 
     def xargs_arguments(self, args: list[str], stdin: Flow | None) -> list[str]:
-        """xargs appends what arrives on stdin: known words, or the paths a ``find`` upstream selects."""
+        """xargs appends what arrives on stdin (or in its ``-a`` file): known words, or the paths a
+        ``find`` upstream selects."""
+        files = wrappers.option_values(args, ("-a", "--arg-file"))
+        if files:
+            stdin = self.file_flow(files[0])
         if stdin is None:
             return args
         items: list[str] = []
@@ -888,6 +892,9 @@ class _Walker:
                 self.files[key] = source
         for target in downloaded_files(program, args):
             self.files[_file_key(target, self.cwd)] = Flow(None, frozenset({f"download:{program}"}))
+        if program in ("sed", "gsed") and any(a.startswith(("-i", "--in-place")) for a in args):
+            for target, text in wrappers.sed_insertions(args):  # `sed -i '1i LINE' FILE` adds LINE
+                self.write_file(target, Flow(text + "\n", frozenset(), partial=True), append=True)
         archive = archive_output(command)
         if archive is not None and archive != "-":
             self.files[_file_key(archive, self.cwd)] = Flow(None, output_tags(command))

@@ -573,6 +573,20 @@ def _sql_shell(program: str, args: list[str]) -> list[Inner]:
     return inners
 
 
+def sed_insertions(args: Sequence[str]) -> list[tuple[str, str]]:
+    """(file, text) for each line a ``sed`` script inserts or appends (``1i TEXT``, ``$a TEXT``)."""
+    scripts = option_values(args, ("-e", "--expression"))
+    operands = skip_options(args, frozenset({"-e", "--expression", "-f", "--file", "-l", "-s"}))
+    if not scripts and operands:
+        scripts, operands = [operands[0]], operands[1:]
+    texts = [
+        m.group(1)
+        for script in scripts
+        for m in re.finditer(r"(?:^|;|\n)\s*(?:\d+|\$|/[^/]*/)?\s*[aic]\\?\s*(.+?)\s*(?=$|\n)", script)
+    ]
+    return [(target, text) for target in operands for text in texts]
+
+
 def _nsenter(program: str, args: list[str]) -> list[Inner]:
     rest = skip_options(args, frozenset({"-t", "--target", "-S", "--setuid", "-G", "--setgid", "-r", "-w"}))
     return [Inner(argv=tuple(rest), label=program, keep_outer=True)] if rest else []

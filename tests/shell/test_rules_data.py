@@ -542,6 +542,8 @@ VERDICTS: tuple[tuple[str, str | None, str], ...] = (
     ("allow", None, "volta pin node|npm|yarn@version"),
     ("allow", None, "watch [-c|--color] ls --color=always"),
     # rules added when effects started being read: system files, preloads, code run from persistence points
+    ("warn", "DEL103", "find /etc -name '*.conf' -exec rm {} +"),
+    ("warn", "DEL103", "find ~ -name '*.bak' -print0 | xargs -0 shred -u"),
     ("block", "DEL012", "tar czf /dev/null --remove-files /etc"),
     ("block", "DEL012", "zip -rm /tmp/home.zip ~"),
     ("block", "WIPE006", "zpool destroy tank"),
