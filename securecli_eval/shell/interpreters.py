@@ -618,7 +618,13 @@ class _PythonReader(ast.NodeVisitor):
 
 # ---- other languages: string literals and the calls that matter -------------------------------------
 
-_STRING = r"""(?:"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')"""
+_STRING = (  # "..." and '...', and perl's q(...) / ruby's %q{...} quoting
+    r"""(?:"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|\bq[qx]?\s*\((?:[^()\\]|\\.)*\)|\bq[qx]?\s*\{(?:[^{}\\]|\\.)*\}"""
+    r"""|%[qQ]?\{(?:[^{}\\]|\\.)*\}|%[qQ]?\((?:[^()\\]|\\.)*\)|%[qQ]?\[(?:[^\[\]\\]|\\.)*\])"""
+)
+_WORD_LIST = re.compile(  # perl's qw(...) and ruby's %w[...]: a list of words, each bracket pair on its own
+    r"(?:\bqw\s*|%[wW])(?:\((.*?)\)|\{(.*?)\}|\[(.*?)\]|/(.*?)/)", re.DOTALL
+)
 _CONCAT = r"\s*(?:\.\.|\.|\+)\s*"
 _LITERALS = rf"{_STRING}(?:{_CONCAT}{_STRING})*"
 _ARGS = rf"\(?\s*\[?\s*({_LITERALS}(?:\s*,\s*\[?\s*{_LITERALS}\s*\]?)*)"
@@ -688,6 +694,9 @@ def _literal_text(literal: str) -> str:
     pieces = re.findall(_STRING, literal)
     out = []
     for piece in pieces:
+        if piece[0] in "q%":  # q(...), qq{...}, %q{...}: the text between the brackets
+            out.append(piece[piece.index(next(c for c in piece if c in "({[")) + 1 : -1])
+            continue
         body = piece[1:-1]
         if piece[0] == '"':
             body = re.sub(
@@ -705,6 +714,10 @@ def _read_by_tokens(language: str, code: str) -> Reading:
     label = f"{language} one-liner"
     runner = _RUNNERS.get(language)
     if runner:
+        for m in re.finditer(runner + r"\s*\(?\s*" + _WORD_LIST.pattern, code, re.DOTALL):
+            words = next((g for g in m.groups() if g is not None), "").split()
+            if words:  # system qw(rm -rf /), system(%w[rm -rf /])
+                actions.append(Action(tuple(words), label=label))
         for m in re.finditer(runner + r"\s*" + _ARGS, code):
             literals = re.findall(_LITERALS, m.group(1))
             values = [_literal_text(v) for v in literals]

@@ -402,12 +402,12 @@ def _parallel(program: str, args: list[str]) -> list[Inner]:
     if not template:
         return [Inner(code=value, label="parallel") for value in values[:64]]
     inners = []
-    for value in values[:64]:
+    for value in values[:64]:  # parallel hands the composed command line to a shell
         if any("{}" in word for word in template):
-            argv = tuple(word.replace("{}", value) for word in template)
+            line = " ".join(word.replace("{}", value) for word in template)
         else:
-            argv = (*template, value)
-        inners.append(Inner(argv=argv, label="parallel"))
+            line = " ".join([*template, value])
+        inners.append(Inner(code=line, label="parallel"))
     return inners
 
 

@@ -322,7 +322,7 @@ VERDICTS: tuple[tuple[str, str | None, str], ...] = (
     ("block", "DEL007", "rsync -a --delete /tmp/empty/ /"),
     ("block", "DEL008", "sudo cat ~/.ssh/id_rsa | srm ~/.ssh"),
     ("block", "DEL008", "sudo shred /Users/alice/Documents"),
-    ("block", "DEL008", "sudo shred 1 ~ --recursive"),
+    ("block", "DEL001", "sudo shred 1 ~ --recursive"),  # shred is a deleter; recursive beats DEL008
     ("block", "DEL008", "wipe /Users/alice/Documents /usr/ /srv/www"),
     ("block", "EVA001", "history 2> /var/log/wtmp"),
     ("block", "EVA001", "sudo tar czf - ~ | truncate /home/bob /var/log/auth.log /"),
