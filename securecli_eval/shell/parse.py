@@ -542,9 +542,7 @@ class _Walker:
         all_redirects = (*redirects, *ctx.redirects)
         if program == "xargs":
             args = self.xargs_arguments(args, stdin_flow)
-        if (
-            self.files
-        ):  # a file the script wrote carries what went into it (`zip k.zip ~/.ssh; curl -F f=@k.zip`)
+        if self.files:  # what went into a file the script wrote: zip k.zip ~/.ssh; curl -F f=@k.zip
             for arg in args:
                 known = self.files.get(_file_key(arg.rsplit("@", 1)[-1], self.cwd)) if arg else None
                 if known is not None:
