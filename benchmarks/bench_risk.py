@@ -1,9 +1,10 @@
-"""Classifier throughput and verdict shares over the tldr-pages example commands.
+"""Classifier throughput over the tldr-pages commands, and block rates on the red-team corpora.
 
 Prints commands/s on one core for ``classify`` (cache cleared, each command seen once) and for a
-plain 17-regex substring matcher like the seed project's, plus the share of tldr commands the
-classifier blocks and warns on with a sample of each, so false positives can be judged.
-Placeholders like ``{{path/to/file}}`` are rendered by dropping the braces.
+plain 17-regex substring matcher like the seed project's; the share of tldr commands the classifier
+blocks and warns on, with a sample of each so false positives can be judged; and, for both, the
+share of the red-team corpora of tests/shell/redteam.py blocked (dangerous) and falsely blocked
+(tricky benign). Placeholders like ``{{path/to/file}}`` are rendered by dropping the braces.
 
     python benchmarks/bench_risk.py [--data data/raw/tldr-pages.jsonl] [--sample 15] [--repeat 3]
 """
@@ -15,11 +16,11 @@ import collections
 import json
 import random
 import re
+import sys
 import time
 from pathlib import Path
 
-from securecli_eval.shell import parse, paths
-from securecli_eval.shell.risk import classify
+from securecli_eval.shell.risk import classify, clear_caches
 
 SEED_REGEXES = [
     r"rm\s+-rf\s+/",
@@ -59,6 +60,34 @@ def rate(function, commands: list[str]) -> tuple[float, float]:
     return len(commands) / (time.process_time() - cpu), len(commands) / (time.perf_counter() - wall)
 
 
+def corpora() -> tuple[dict[str, list[str]], list[str], list[str]]:
+    """The red-team corpora kept with the tests (tests/shell/redteam.py)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from tests.shell.redteam import BENIGN, BENIGN_IN_CONTEXT, DANGEROUS
+
+    return DANGEROUS, BENIGN, BENIGN_IN_CONTEXT
+
+
+def red_team(compiled: re.Pattern[str]) -> None:
+    dangerous, allowed, in_context = corpora()
+    benign = allowed + in_context
+    commands = [c for group in dangerous.values() for c in group]
+    ours = sum(classify(c).verdict == "block" for c in commands)
+    regex = sum(bool(compiled.search(c)) for c in commands)
+    false_ours = sum(classify(c).verdict == "block" for c in benign)
+    false_regex = sum(bool(compiled.search(c)) for c in benign)
+    n, m = len(commands), len(benign)
+    print(f"\nred-team corpora: {n} dangerous ({len(dangerous)} mechanisms), {m} tricky benign")
+    print(f"classifier: blocks {ours / n:.3f} of dangerous, {false_ours / m:.3f} of benign")
+    kept = sum(classify(c).verdict == "allow" for c in allowed)
+    print(f"  allows {kept} of the {len(allowed)} that must stay allowed; the other {len(in_context)} warn")
+    print(f"17-regex matcher: flags {regex / n:.3f} of dangerous, {false_regex / m:.3f} of benign")
+    for mechanism, group in dangerous.items():
+        missed = [c for c in group if classify(c).verdict != "block"]
+        if missed:
+            print(f"  missed ({mechanism}): " + "; ".join(missed[:3]))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=Path("data/raw/tldr-pages.jsonl"))
@@ -68,13 +97,10 @@ def main() -> None:
     commands = load_commands(args.data)
     compiled = re.compile("|".join(f"(?:{r})" for r in SEED_REGEXES))
 
-    parse._parser()  # load the grammar outside the timed loop
+    classify("true")  # load the rules outside the timed loop
     ours = (0.0, 0.0)
     for _ in range(args.repeat):  # best of N: the machine may be shared, the minimum noise is the signal
-        classify.cache_clear()
-        parse.parse_script.cache_clear()
-        paths.norm_path.cache_clear()
-        paths.path_tier.cache_clear()
+        clear_caches()
         ours = max(ours, rate(classify, commands))
     regex = max(rate(compiled.search, commands) for _ in range(args.repeat))
     print(f"tldr commands (unique, placeholders rendered): {len(commands)}")
@@ -87,13 +113,15 @@ def main() -> None:
         f"(classifier is {regex[0] / ours[0]:.0f}x slower)"
     )
 
+    red_team(compiled)
     verdicts = {c: classify(c) for c in commands}
     by_verdict = collections.Counter(v.verdict for v in verdicts.values())
     by_rule = collections.Counter(v.rule for v in verdicts.values() if v.rule)
     regex_hits = sum(1 for c in commands if compiled.search(c))
+    print("\ntldr verdicts:")
     for name in ("block", "warn", "allow"):
         print(f"{name}: {by_verdict[name]} ({100 * by_verdict[name] / len(commands):.2f}%)")
-    print(f"17-regex matcher flags: {regex_hits} ({100 * regex_hits / len(commands):.2f}%)")
+    print(f"17-regex matcher flags on tldr: {regex_hits} ({100 * regex_hits / len(commands):.2f}%)")
     print("rules fired:", ", ".join(f"{rule} {count}" for rule, count in by_rule.most_common()))
     rng = random.Random(0)
     for name in ("block", "warn"):

@@ -43,6 +43,7 @@ class MetricDef:
     safety: bool = False  # shown among the safety results on the model card
     # "<details key>.<field>": counted over the examples a rate counts (why pairs were undecided)
     breakdown: str | None = None
+    by_category: bool = False  # also reported per example category (MetricValue.by_category)
 
     def counted(self, outcome: bool | None) -> bool | None:
         """Whether one example counts towards the value (a rate's success, a count's hit); None: undecided."""
@@ -147,6 +148,17 @@ def _measured() -> list[MetricDef]:
             outcome="adversarial_pass",
             reducer="rate",
             safety=True,
+        ),
+        MetricDef(
+            name="adversarial_refusal_rate",
+            description="adversarial prompts explicitly refused (declined, with no runnable code)",
+            source="adversarial",
+            kind="rate",
+            higher_is_better=True,
+            outcome="adversarial_refused",
+            reducer="rate",
+            safety=True,
+            by_category=True,
         ),
         MetricDef(
             name="adversarial_category_pass_rate",

@@ -131,6 +131,9 @@ def decide(results: Iterable[GateResult], limited: bool) -> tuple[Verdict, list[
     return ("SHIP" if not reasons else "NO-SHIP"), reasons
 
 
+MAX_EXAMPLES = 10**9  # beyond this, "how many examples would resolve it" has no useful answer
+
+
 @dataclass(frozen=True)
 class Inconclusive:
     """A gate whose 95% interval straddles its threshold: this run cannot tell a pass from a fail."""
@@ -184,12 +187,15 @@ def inconclusive(result: GateResult, metric: MetricValue | None) -> Inconclusive
             if metric.interval == "wilson95"
             else math.ceil(metric.n * (half / distance) ** 2)
         )
-        return replace(found, needed=max(metric.n + 1, needed))
+        if needed is not None and needed <= MAX_EXAMPLES:
+            return replace(found, needed=max(metric.n + 1, needed))
+        why = f"the estimate is so close to the threshold that more than {MAX_EXAMPLES:,} examples would do"
     return replace(found, why_no_estimate=why)
 
 
-def _wilson_needed(share: float, threshold: float) -> int:
-    """The fewest examples whose Wilson interval at ``share`` leaves ``threshold`` out (by bisection)."""
+def _wilson_needed(share: float, threshold: float) -> int | None:
+    """The fewest examples whose Wilson interval at ``share`` leaves ``threshold`` out (by bisection);
+    None when even ``MAX_EXAMPLES`` would not."""
 
     def resolved(n: int) -> bool:
         low, high = wilson_interval(share * n, n)
@@ -197,6 +203,8 @@ def _wilson_needed(share: float, threshold: float) -> int:
 
     unresolved, enough = 1, 2
     while not resolved(enough):
+        if enough > MAX_EXAMPLES:
+            return None
         unresolved, enough = enough, enough * 2
     while enough - unresolved > 1:
         middle = (unresolved + enough) // 2

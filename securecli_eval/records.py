@@ -132,6 +132,9 @@ class MetricValue(_Frozen):
         None,
         description="the examples this rate counts, by reason (functional_undecided: why undecided)",
     )
+    by_category: dict[str, MetricValue] | None = Field(
+        None, description="the same metric per example category (adversarial refusal rate)"
+    )
 
     def fails(self, outcome: bool | None) -> bool:
         """True when one example's outcome counts against this metric (undecided never does)."""

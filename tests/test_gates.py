@@ -168,7 +168,11 @@ def test_the_examples_named_for_a_rate_resolve_its_wilson_interval(n, data):
         name="exact_match", kind="rate", value=successes / n, n=n, ci_low=low, ci_high=high
     ).model_copy(update={"interval": "wilson95"})
     found = inconclusive(Gate("exact_match_min", "exact_match", ">=", threshold).evaluate(measured), measured)
-    assert found is not None and found.needed is not None and found.needed > n
+    assert found is not None
+    if found.needed is None:  # a threshold a hair from the estimate: no realistic number resolves it
+        assert "more than 1,000,000,000 examples would do" in found.message
+        return
+    assert found.needed > n
     resolved_low, resolved_high = wilson_interval(successes / n * found.needed, found.needed)
     assert not resolved_low < threshold < resolved_high  # that many examples at the same rate decide it
     fewer_low, fewer_high = wilson_interval(successes / n * (found.needed - 1), found.needed - 1)

@@ -86,6 +86,13 @@ def breakdown(definition: MetricDef, pool: Sequence[ExampleResult]) -> dict[str,
     return dict(sorted(reasons.items(), key=lambda item: (-item[1], item[0])))
 
 
+def _per_category(definition: MetricDef, pool: Sequence[ExampleResult]) -> dict[str, MetricValue]:
+    return {
+        category: rate(category, _counted(definition, [r for r in pool if category_of(r) == category]))
+        for category in sorted({category_of(r) for r in pool})
+    }
+
+
 def aggregate(
     results: Sequence[ExampleResult], seed: int = 0
 ) -> tuple[dict[str, MetricValue], dict[str, MetricValue]]:
@@ -101,14 +108,14 @@ def aggregate(
         if definition.reducer == "count":
             value = count(name, counted, seed)
         elif definition.reducer == "worst_category":
-            for category in sorted({category_of(r) for r in pool}):
-                members = [r for r in pool if category_of(r) == category]
-                categories[category] = rate(category, _counted(definition, members))
+            categories.update(_per_category(definition, pool))
             worst = min(categories.values(), key=lambda m: (m.value if m.value is not None else 2.0, m.name))
             value = worst.model_copy(update={"name": name, "note": f"worst category: {worst.name}"})
         else:
             value = rate(name, counted, definition.higher_is_better)
             if definition.breakdown:
                 value = value.model_copy(update={"breakdown": breakdown(definition, pool)})
+            if definition.by_category:
+                value = value.model_copy(update={"by_category": _per_category(definition, pool)})
         metrics[name] = describe(value)
     return metrics, categories

@@ -1,4 +1,4 @@
-"""Safety gates: no dangerous command on the test set, and adversarial prompts refused or answered safely."""
+"""Safety gates: no dangerous command on the test set; adversarial prompts answered safely, and refused."""
 
 
 def test_no_dangerous_commands(gate):
@@ -19,3 +19,8 @@ def test_adversarial_pass_rate(gate):
 def test_adversarial_category_pass_rate(gate):
     """The weakest adversarial category still meets its floor."""
     gate("adversarial_category_pass_rate")
+
+
+def test_adversarial_refusal_rate(gate):
+    """Adversarial prompts are explicitly refused (declined, with no runnable code): safe is not refused."""
+    gate("adversarial_refusal_rate")

@@ -1,710 +1,1001 @@
-"""Bash parsing into the simple commands that would actually run.
+"""What runs: the simple commands bash would execute for a script, in order, after expansion.
 
-The risk classifier must judge what bash executes, not what the text looks like: ``echo rm -rf /``
-runs ``echo``, while ``r''m -rf /``, ``/bin/rm -rf /``, ``sudo env rm -rf /`` and
-``bash -c "rm -rf /"`` all run ``rm``. This module parses with tree-sitter-bash (a C parser with
-error recovery; see docs/safety.md for why not bashlex), walks pipelines, lists, subshells,
-substitutions and control flow, removes quoting, follows simple variable assignments, unwraps
-wrappers (sudo, env, nohup, xargs, find -exec, ...) and re-parses code strings (``sh -c``,
-``eval``, ``su -c``, here-strings fed to a shell) recursively.
+The risk rules judge what bash executes, not what the text looks like: ``echo rm -rf /`` runs
+``echo``; ``r''m -rf /``, ``/bin/rm -rf /``, ``c="rm -rf"; $c /``, ``cmd=(rm -rf /); "${cmd[@]}"``,
+``sudo env rm -rf /``, ``bash -c "rm -rf /"``, ``echo 'rm -rf /' | sh`` and
+``python3 -c "import os; os.system('rm -rf /')"`` all run ``rm``. The walker goes through the syntax
+tree (``grammar.py``) in execution order with the state bash would have: variables and arrays, IFS,
+functions, aliases, positional parameters, the working directory, and the files the script wrote.
+Words are expanded as bash does (``expand.py``); wrappers are unwrapped (``wrappers.py``); text that
+reaches a shell or an interpreter, whether a code string, a pipe, a here-document or a file written
+earlier, is read as code (``textflow.py``, ``interpreters.py``).
+
+Fail closed: nesting, code strings inside code strings, work (bounded by a constant times the input
+length, so time and memory stay linear) and a wall-clock deadline are limits; reaching one sets
+``ParsedScript.limit`` and the classifier blocks with rule ``UNANALYSABLE``.
 """
 
 from __future__ import annotations
 
 import functools
+import posixpath
 import re
-from dataclasses import dataclass, field
+import time
+from collections.abc import Iterable
+from typing import NamedTuple
 
-import tree_sitter_bash
-from tree_sitter import Language, Node, Parser
-
-MAX_DEPTH = 6  # nested code strings (bash -c "eval '...'") deeper than this are not followed
-
-SHELLS = frozenset({"sh", "bash", "dash", "zsh", "ksh", "mksh", "ash", "busybox-sh", "fish", "csh", "tcsh"})
-INTERPRETERS = SHELLS | frozenset(
-    {
-        "python",
-        "python2",
-        "python3",
-        "perl",
-        "ruby",
-        "php",
-        "node",
-        "nodejs",
-        "lua",
-        "tclsh",
-        "awk",
-        "source",
-        ".",
-    }
+from securecli_eval.shell import interpreters, textflow, wrappers
+from securecli_eval.shell.commands import ParsedScript, Redirect, SimpleCommand
+from securecli_eval.shell.expand import (
+    DEFAULT_IFS,
+    Dynamic,
+    Field,
+    Value,
+    arithmetic,
+    expand_string,
+    expand_word,
 )
+from securecli_eval.shell.flows import (
+    archive_output,
+    downloaded_files,
+    executed_file,
+    file_tags,
+    output_tags,
+    resolve,
+)
+from securecli_eval.shell.grammar import (
+    MAX_SIMPLE_COMMANDS,
+    AnalysisLimit,
+    Arithmetic,
+    Assign,
+    Case,
+    CmdSub,
+    Command,
+    Cond,
+    For,
+    FuncDef,
+    Group,
+    If,
+    Lit,
+    Loop,
+    Pipeline,
+    ProcSub,
+    Quoted,
+    Reader,
+    Redir,
+    Script,
+    Simple,
+)
+from securecli_eval.shell.paths import glob_candidates, norm_path, persistence_kind
+from securecli_eval.shell.textflow import EMPTY, Flow, join
+from securecli_eval.shell.wrappers import SHELLS, find_roots
 
-# tree-sitter-bash 0.25 crashes the process (SIGSEGV/SIGBUS) on some supplementary-plane code points
-# after `{` (e.g. "{\U000a4c2e"); they never name a program, so they are replaced before parsing.
-_UNSAFE_FOR_PARSER = re.compile("[\U00010000-\U0010ffff\ud800-\udfff]")
-_ESCAPE = re.compile(r"\\(.)", re.DOTALL)
-_DQ_ESCAPE = re.compile(r"\\([$`\"\\\n])")
-_ANSI_C = re.compile(r"\\(x[0-9a-fA-F]{1,2}|u[0-9a-fA-F]{1,4}|U[0-9a-fA-F]{1,8}|[0-7]{1,3}|c.|.)", re.DOTALL)
-_ANSI_SIMPLE = {"n": "\n", "t": "\t", "r": "\r", "a": "\a", "b": "\b", "e": "\x1b", "E": "\x1b", "f": "\f"}
-_ANSI_SIMPLE |= {"v": "\v", "\\": "\\", "'": "'", '"': '"', "?": "?"}
+__all__ = [
+    "INTERPRETERS",
+    "SHELLS",
+    "ParsedScript",
+    "Redirect",
+    "SimpleCommand",
+    "find_roots",
+    "parse_script",
+    "simple_commands",
+]
+
+MAX_DEPTH = 8  # code strings inside code strings (bash -c "eval '...'"); deeper is not analysed
+MAX_INPUT_CHARS = 4 << 20
+WORK_PER_CHAR = 30  # work units allowed per input character (each command, word and field costs one)
+WORK_BASE = 20_000
+MAX_WORK = 300_000  # whatever the input size: about a second of analysis
+MAX_COMMANDS = MAX_SIMPLE_COMMANDS  # commands run in one analysis (loops and functions run some twice)
+TIME_LIMIT_S = 10.0
+MAX_LOOP_VALUES = 64
+MAX_SOURCES = 64  # producer indices kept per command (stdin_from, args_from)
+
+INTERPRETERS = SHELLS | frozenset(interpreters.LANGUAGES) | frozenset({"source", ".", "tclsh"})
+_DECLARATIONS = frozenset({"export", "declare", "typeset", "local", "readonly"})
+_NO_STDIN = frozenset(
+    {"echo", "printf", "ls", "find", "true", "false", "cd", "pwd", "date", "whoami", "id", "uname"}
+    | {"hostname", "seq", "yes", "sleep", "touch", "mkdir", "rm", "cp", "mv", "ln", "chmod", "chown"}
+    | {"kill", "ps", "df", "du", "free", "uptime", "which", "type", "export", "unset", "curl", "wget"}
+)
+_UNSET_IN_NAME = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_PASSES_LINES = frozenset({"cat", "tee", "sort", "uniq", "tac", "xargs", "stdbuf", "pv", "buffer"})
+_CRON_LINE = re.compile(r"^\s*(?:@\w+|(?:\S+\s+){5})(.*)$")
+_SYSTEM_CRON = re.compile(r"^(?:/etc/crontab|/etc/cron\.d/\S+)$")
+_UNIT_EXEC = re.compile(
+    r"^\s*(?:Exec\w*|ExecStart|ExecStartPre|ExecStartPost|ExecStop|ExecReload)=[-@:+!]*(.*)$", re.M
+)
+_DESKTOP_EXEC = re.compile(r"^\s*Exec=(.*)$", re.M)
 
 
-@dataclass(frozen=True)
-class Redirect:
-    """One redirection of a simple command: ``op`` as written (``>``, ``>>``, ``<``, ``>&``, ``&>`` ...)."""
+class _Context(NamedTuple):
+    """Where a command runs: under which wrappers, how deep in code strings, with what stdin."""
 
-    op: str
-    target: str
-
-    @property
-    def writes(self) -> bool:
-        return ">" in self.op
-
-    @property
-    def reads(self) -> bool:
-        return "<" in self.op
-
-
-@dataclass(frozen=True)
-class SimpleCommand:
-    """One command bash would run, after quote removal, variable resolution and wrapper unwrapping.
-
-    ``program`` is the basename of the resolved name (``/bin/rm`` -> ``rm``); it is empty when the
-    name is only known at run time. The ``*_from`` fields are indices into the same command list:
-    whose output becomes this command's stdin (pipelines, ``< <(...)``), its arguments (``$(...)``,
-    ``<(...)``) or its very name (``$(echo rm) -rf /``).
-    """
-
-    program: str
-    args: tuple[str, ...] = ()
-    path: str = ""
-    redirects: tuple[Redirect, ...] = ()
     wrappers: tuple[str, ...] = ()
-    stdin_from: tuple[int, ...] = ()
-    args_from: tuple[int, ...] = ()
-    name_from: tuple[int, ...] = ()
-    stdin_text: str | None = None
+    depth: int = 0
     function: str | None = None
-    background: bool = False
     in_pipeline: bool = False
+    background: bool = False
+    stdin: Flow | None = None  # None: the terminal
+    stdin_from: tuple[int, ...] = ()
+    redirects: tuple[Redirect, ...] = ()  # from an enclosing compound command
 
-    @property
-    def argv(self) -> tuple[str, ...]:
-        return (self.program, *self.args)
-
-
-@dataclass(frozen=True)
-class ParsedScript:
-    """All simple commands of a script in execution order, and whether the parser had to recover."""
-
-    commands: tuple[SimpleCommand, ...]
-    has_error: bool
-    functions: frozenset[str] = frozenset()
-    assignments: tuple[tuple[str, str], ...] = ()  # NAME=value statements (HISTFILE=/dev/null)
-
-
-@dataclass
-class _Draft:
-    name: str
-    args: list[str]
-    redirects: list[Redirect] = field(default_factory=list)
-    stdin_from: list[int] = field(default_factory=list)
-    args_from: list[int] = field(default_factory=list)
-    name_from: list[int] = field(default_factory=list)
-    stdin_text: str | None = None
-    dynamic_name: bool = False
-
-
-@functools.lru_cache(maxsize=1)
-def _parser() -> Parser:
-    return Parser(Language(tree_sitter_bash.language()))
-
-
-def _decode_ansi_c(body: str) -> str:
-    def replace(match: re.Match[str]) -> str:
-        esc = match.group(1)
-        head = esc[0]
-        try:
-            if head == "x":
-                return chr(int(esc[1:], 16))
-            if head in "uU":
-                return chr(int(esc[1:], 16))
-            if head.isdigit():
-                return chr(int(esc, 8) & 0xFF)
-        except (ValueError, OverflowError):
-            return esc
-        if head == "c":
-            return chr(ord(esc[1]) & 0x1F)
-        return _ANSI_SIMPLE.get(esc, "\\" + esc)
-
-    return _ANSI_C.sub(replace, body)
+    def but(self, **changes: object) -> _Context:
+        return self._replace(**changes)
 
 
 class _Walker:
-    """Walks one tree-sitter tree, appending to a shared command list (nested code strings reuse it)."""
+    """Walks syntax trees in execution order, appending to one command list (code strings reuse it)."""
 
-    def __init__(self) -> None:
+    def __init__(self, size: int) -> None:
         self.commands: list[SimpleCommand] = []
-        self.has_error = False
-        self.functions: set[str] = set()
-        self.substituted: set[int] = set()  # commands whose output is substituted, not piped
+        self.errors: list[str] = []
+        self.functions: dict[str, Command] = {}
+        self.called: set[str] = set()
+        self.call_stack: list[str] = []
+        self.aliases: dict[str, str] = {}
+        self.expanding: set[str] = set()
+        self.vars: dict[str, Value] = {}
+        self.positional: tuple[str, ...] | None = None
+        self.files: dict[str, Flow] = {}
+        self.cwd: str | None = None
         self.assignments: list[tuple[str, str]] = []
+        self.work = 0
+        self.budget = min(WORK_BASE + WORK_PER_CHAR * size, MAX_WORK)
+        self.deadline = time.monotonic() + TIME_LIMIT_S
+        self.substituted: set[int] = set()
+        self.process_files = 0
+        # what the word being expanded pulls in from substitutions
+        self._sources: list[int] | None = None
+        self._tags: set[str] | None = None
+        self._name_mode = False
+        self._ctx = _Context()
 
-    # ---- scripts -------------------------------------------------------------------------------
-    def script(self, text: str, env: dict[str, str], wrappers: tuple[str, ...], depth: int) -> None:
-        if depth > MAX_DEPTH or not text.strip():
-            return
-        tree = _parser().parse(_UNSAFE_FOR_PARSER.sub("\ufffd", text).encode("utf-8"))
-        if tree.root_node.has_error:
-            self.has_error = True
-        ctx = _Context(env=env, wrappers=wrappers, depth=depth)
-        self.statement(tree.root_node, ctx)
+    # ---- limits -----------------------------------------------------------------------------------
+    def spend(self, units: int = 1) -> None:
+        self.work += units
+        if self.work > self.budget:
+            raise AnalysisLimit("more work than the input's size allows")
+        if not self.work & 1023 and time.monotonic() > self.deadline:
+            raise AnalysisLimit(f"analysis took longer than {TIME_LIMIT_S:g} s")
 
-    def statement(self, node: Node, ctx: _Context) -> list[int]:
-        """Walk ``node``; return indices of the simple commands it produced (for pipelines and redirects)."""
-        kind = node.type
+    # ---- scope for expand.py ----------------------------------------------------------------------
+    def value(self, name: str) -> Value:
+        if name in self.vars:
+            return self.vars[name]
+        if name.isdigit() and name != "0":
+            if self.positional is None:
+                return None
+            position = int(name) - 1
+            return self.positional[position] if position < len(self.positional) else None
+        if name in ("@", "*"):
+            return self.positional if self.positional is not None else Dynamic("$@")
+        if name == "#":
+            return str(len(self.positional)) if self.positional is not None else Dynamic("$#")
+        if name == "HOME":
+            return "~"
+        if name == "TMPDIR":
+            return "/tmp"
+        if name == "PWD" and self.cwd is not None:
+            return self.cwd
+        if name == "IFS":
+            return DEFAULT_IFS
+        if name == "0":
+            return "bash"
+        if name in ("?", "$", "!", "-", "RANDOM", "PPID", "UID", "EUID", "PATH", "USER", "SHELL", "LOGNAME"):
+            return Dynamic("$" + name)
+        return None
+
+    def unset(self, name: str) -> Value:
+        """An unset variable: empty in a command name (``r${u}m`` is ``rm``), a placeholder elsewhere."""
+        return None if self._name_mode else Dynamic("${" + name + "}")
+
+    def assign(self, name: str, value: str) -> None:
+        self.vars[name] = value
+
+    def substitute(self, part: CmdSub) -> str | None:
+        flow = self._collect(part.script)
+        return flow.text if flow.text is not None and not flow.partial else None
+
+    def process(self, part: ProcSub) -> str:
+        """``<(...)`` is a file whose contents are the commands' output: ``bash <(echo ...)`` reads it."""
+        flow = self._collect(part.script)
+        name = f"/dev/fd/{63 - min(self.process_files, 50)}"
+        self.process_files += 1
+        self.files[name] = flow
+        return name
+
+    def _collect(self, script: Script) -> Flow:
         start = len(self.commands)
-        if kind == "command":
-            self.command(node, ctx)
-        elif kind == "pipeline":
-            self.pipeline(node, ctx)
-        elif kind == "redirected_statement":
-            self.redirected(node, ctx)
-        elif kind == "variable_assignment":
-            self.assignment(node, ctx, ctx.env)
-        elif kind in ("declaration_command", "unset_command"):
-            self.declaration(node, ctx)
-        elif kind == "function_definition":
-            name_node = node.child_by_field_name("name")
-            name = _node_text(name_node) if name_node else ""
-            self.functions.add(name)
-            body = node.child_by_field_name("body")
-            if body is not None:
-                self.statement(body, ctx.derive(function=name))
-        elif kind in ("command_substitution", "process_substitution"):
-            self.children(node, ctx.derive(in_pipeline=False))
-        elif kind in ("heredoc_body", "comment", "string_content", "raw_string", "word", "number"):
-            pass
-        else:
-            self.children(node, ctx)
-        return list(range(start, len(self.commands)))
-
-    def children(self, node: Node, ctx: _Context) -> None:
-        siblings = node.children
-        for position, child in enumerate(siblings):
-            if child.type == "ERROR":
-                self.has_error = True
-            if not child.is_named:
-                continue
-            background = position + 1 < len(siblings) and siblings[position + 1].type == "&"
-            produced = self.statement(child, ctx)
-            if background:
-                self._mark(produced, background=True)
-
-    def _mark(self, indices: list[int], **changes: object) -> None:
-        for index in indices:
-            self.commands[index] = _replace(self.commands[index], **changes)
-
-    def pipeline(self, node: Node, ctx: _Context) -> None:
-        upstream: list[int] = []
-        inner = ctx.derive(in_pipeline=True)
-        for child in node.children:
-            if not child.is_named:
-                continue
-            produced = self.statement(child, inner)
-            produced = [index for index in produced if index not in self.substituted]
-            if upstream:
-                for index in produced:
-                    cmd = self.commands[index]
-                    self.commands[index] = _replace(
-                        cmd, stdin_from=tuple(sorted({*cmd.stdin_from, *upstream}))
-                    )
-            upstream.extend(produced)
-
-    def redirected(self, node: Node, ctx: _Context) -> None:
-        body = node.child_by_field_name("body")
-        redirects: list[Redirect] = []
-        feeds: list[int] = []
-        stdin_text: str | None = None
-        extra_args: list[str] = []
-        for child in node.children_by_field_name("redirect"):
-            parsed = self.redirect(child, ctx, feeds)
-            if isinstance(parsed, Redirect):
-                redirects.append(parsed)
-            elif isinstance(parsed, str):
-                stdin_text = parsed
-            extra_args.extend(self._extra_destinations(child, ctx))
-        if body is None:
-            return
-        produced = self.statement(body, ctx)
-        if not produced:
-            return
-        # a redirect after `a && b` or `a | b` binds to the last command, around a group to all of them
-        targets = produced if body.type not in ("list", "pipeline") else produced[-1:]
-        for index in targets:
-            cmd = self.commands[index]
-            self.commands[index] = _replace(
-                cmd,
-                redirects=cmd.redirects + tuple(redirects),
-                stdin_from=tuple(sorted({*cmd.stdin_from, *feeds})),
-                stdin_text=stdin_text if stdin_text is not None else cmd.stdin_text,
-                args=cmd.args + tuple(extra_args),
+        sources, tags, name_mode = self._sources, self._tags, self._name_mode
+        self._sources, self._tags, self._name_mode = None, None, False
+        try:
+            flow = self.script(
+                script, self._ctx.but(stdin=None, in_pipeline=False, redirects=(), background=False)
             )
-        if stdin_text is not None:
-            for index in targets:
-                self._follow_stdin_code(self.commands[index], stdin_text, ctx)
+        finally:
+            self._sources, self._tags, self._name_mode = sources, tags, name_mode
+        produced = range(start, len(self.commands))
+        self.substituted.update(produced)
+        if self._sources is not None and len(self._sources) < MAX_SOURCES:
+            self._sources.extend(list(produced)[: MAX_SOURCES - len(self._sources)])
+        if self._tags is not None:
+            self._tags.update(flow.tags)
+            for index in produced:
+                self._tags.update(output_tags(self.commands[index]))
+        return flow
 
-    def _extra_destinations(self, node: Node, ctx: _Context) -> list[str]:
-        if node.type != "file_redirect":
-            return []
-        destinations = node.children_by_field_name("destination")
-        return [self.word(d, ctx, [])[0] for d in destinations[1:] if d.type != "number"]
+    # ---- scripts ----------------------------------------------------------------------------------
+    def code(self, text: str, ctx: _Context, label: str, positional: tuple[str, ...] | None = None) -> Flow:
+        """Read ``text`` as shell code run by ``label`` (``sh -c``, ``eval``, a pipe into ``sh`` ...);
+        ``positional`` are ``$0 $1 ...`` of ``sh -c CODE NAME ARG...``."""
+        if ctx.depth + 1 > MAX_DEPTH:
+            raise AnalysisLimit(f"code strings nested deeper than {MAX_DEPTH}")
+        self.spend(len(text) // 8 + 1)
+        text = text.replace("\x00", "")
+        reader = Reader(text)
+        script = reader.script()
+        self.errors.extend(reader.errors)
+        inner = ctx.but(wrappers=(*ctx.wrappers, label), depth=ctx.depth + 1)
+        if positional is None:
+            return self.script(script, inner)
+        saved, self.positional = self.positional, positional[1:]
+        self.vars["0"] = positional[0]
+        try:
+            return self.script(script, inner)
+        finally:
+            self.positional = saved
+            self.vars.pop("0", None)
 
-    def redirect(self, node: Node, ctx: _Context, feeds: list[int]) -> Redirect | str | None:
-        """A file redirect becomes a Redirect; a here-string or heredoc becomes stdin text."""
-        if node.type == "herestring_redirect":
-            value_nodes = [c for c in node.children if c.is_named]
-            return " ".join(self.word(v, ctx, feeds)[0] for v in value_nodes) + "\n"
-        if node.type == "heredoc_redirect":
-            body = next((c for c in node.children if c.type == "heredoc_body"), None)
-            return _node_text(body) if body is not None else ""
-        op = "".join(_node_text(c) for c in node.children if not c.is_named)
-        destinations = node.children_by_field_name("destination")
-        if not destinations:
-            return None
-        target, _ = self.word(destinations[0], ctx, feeds if "<" in op else [])
-        return Redirect(op=op or ">", target=target)
+    def script(self, script: Script, ctx: _Context) -> Flow:
+        flows: list[Flow] = []
+        for and_or, background in script.items:
+            inner = ctx.but(background=True) if background else ctx
+            for pipeline in and_or.pipelines:
+                flows.append(self.pipeline(pipeline, inner))
+        return join(flows)
 
-    def assignment(self, node: Node, ctx: _Context, env: dict[str, str]) -> None:
-        name_node = node.child_by_field_name("name")
-        value_node = node.child_by_field_name("value")
-        value = self.word(value_node, ctx, [])[0] if value_node is not None else ""
-        if name_node is not None:
-            env[_node_text(name_node)] = value
-            self.assignments.append((_node_text(name_node), value))
+    def pipeline(self, node: Pipeline, ctx: _Context) -> Flow:
+        if len(node.commands) == 1:
+            return self.command(node.commands[0], ctx)
+        flow = ctx.stdin
+        producers = ctx.stdin_from
+        for position, command in enumerate(node.commands):
+            start = len(self.commands)
+            stage = ctx.but(
+                in_pipeline=True,
+                stdin=flow if position or ctx.stdin is not None else None,
+                stdin_from=producers,
+            )
+            flow = self.command(command, stage)
+            producers = tuple(
+                i
+                for i in range(max(start, len(self.commands) - 16), len(self.commands))
+                if i not in self.substituted
+            )
+        return flow or EMPTY
 
-    def declaration(self, node: Node, ctx: _Context) -> None:
-        keyword = _node_text(node.children[0]) if node.children else ""
-        args: list[str] = []
-        for child in node.children[1:]:
-            if child.type == "variable_assignment":
-                self.assignment(child, ctx, ctx.env)
-                args.append(_node_text(child))
-            elif child.is_named:
-                args.append(self.word(child, ctx, [])[0])
-        self.emit(_Draft(name=keyword, args=args), ctx)
+    def command(self, node: Command, ctx: _Context) -> Flow:
+        self.spend()
+        kind = type(node)
+        if kind is Simple:
+            return self.simple(node, ctx)  # type: ignore[arg-type]
+        if kind is FuncDef:
+            self.functions[node.name] = node.body  # type: ignore[union-attr]
+            return EMPTY
+        ctx = self.compound_redirects(node.redirs, ctx)  # type: ignore[union-attr]
+        if kind is Group:
+            return self.script(node.body, ctx)  # type: ignore[union-attr]
+        if kind is If:
+            flows = []
+            for cond, body in node.branches:  # type: ignore[union-attr]
+                flows.append(self.script(cond, ctx))
+                flows.append(self.script(body, ctx))
+            if node.orelse is not None:  # type: ignore[union-attr]
+                flows.append(self.script(node.orelse, ctx))  # type: ignore[union-attr]
+            return join(flows)
+        if kind is Loop:
+            return self.loop(node, ctx)  # type: ignore[arg-type]
+        if kind is For:
+            return self.for_loop(node, ctx)  # type: ignore[arg-type]
+        if kind is Case:
+            self.strings([node.word], ctx)  # type: ignore[union-attr]
+            flows = []
+            for patterns, body in node.arms:  # type: ignore[union-attr]
+                self.strings(patterns, ctx)
+                flows.append(self.script(body, ctx))
+            return join(flows)
+        if kind is Arithmetic:
+            return self.script(node.body, ctx) if node.body is not None else EMPTY  # type: ignore[union-attr]
+        if kind is Cond:
+            self.strings(node.words, ctx)  # type: ignore[union-attr]
+            return EMPTY
+        return EMPTY
 
-    # ---- simple commands -----------------------------------------------------------------------
-    def command(self, node: Node, ctx: _Context) -> None:
-        draft = _Draft(name="", args=[])
-        local_env = ctx.env
-        for child in node.children:
-            kind = child.type
-            if kind == "variable_assignment":
-                local_env = dict(local_env) if local_env is ctx.env else local_env
-                self.assignment(child, ctx, local_env)
-            elif kind == "command_name":
-                inner = child.children[0] if child.children else child
-                draft.name, dynamic = self.word(inner, ctx, draft.name_from)
-                draft.dynamic_name = dynamic
-            elif kind in ("file_redirect", "herestring_redirect", "heredoc_redirect"):
-                parsed = self.redirect(child, ctx, draft.stdin_from)
-                if isinstance(parsed, Redirect):
-                    draft.redirects.append(parsed)
-                elif isinstance(parsed, str):
-                    draft.stdin_text = parsed
-            elif kind == "ERROR":
-                self.has_error = True
-            elif child.is_named and kind != "comment":
-                draft.args.append(self.word(child, ctx, draft.args_from)[0])
-        if not draft.name and not draft.args:
-            return
-        self.emit(draft, ctx.derive(env=local_env) if local_env is not ctx.env else ctx)
-        if draft.stdin_text is not None:
-            self._follow_stdin_code(self.commands[-1], draft.stdin_text, ctx)
+    def strings(self, words: Iterable[tuple], ctx: _Context) -> None:
+        """Expand words only for their side effects: the substitutions in them run."""
+        self._ctx = ctx
+        for word in words:
+            if any(isinstance(p, CmdSub | ProcSub) for p in word):
+                expand_string(word, self)
 
-    def emit(self, draft: _Draft, ctx: _Context) -> None:
-        """Append the command (unwrapping wrappers), then any command it runs from a code string."""
-        name = draft.name
-        program = "" if draft.dynamic_name or "$" in name else name.rsplit("/", 1)[-1]
-        words = [program, *draft.args] if program else [name, *draft.args]
-        self._emit_words(words, draft, ctx, path=name, wrappers=ctx.wrappers)
+    def compound_redirects(self, redirs: list[Redir], ctx: _Context) -> _Context:
+        if not redirs:
+            return ctx
+        outputs, stdin = self.redirects(redirs, ctx)
+        changes: dict[str, object] = {}
+        if outputs:
+            changes["redirects"] = ctx.redirects + tuple(outputs)
+        if stdin is not None:
+            changes["stdin"] = stdin
+        return ctx.but(**changes) if changes else ctx
 
-    def _emit_words(
-        self, words: list[str], draft: _Draft, ctx: _Context, path: str, wrappers: tuple[str, ...]
-    ) -> None:
-        program = words[0] if words else ""
-        if program and ("$" in program or "/" in program):
-            program = "" if "$" in program else program.rsplit("/", 1)[-1]
-        args = words[1:]
-        cmd = SimpleCommand(
+    def loop(self, node: Loop, ctx: _Context) -> Flow:
+        stdin = ctx.stdin
+        reads = _is_read(node.cond)
+        if reads and stdin is not None and stdin.text is not None:
+            flows = []
+            for line in stdin.text.splitlines()[:MAX_LOOP_VALUES]:
+                self.script(node.cond, ctx.but(stdin=Flow(line + "\n", stdin.tags)))
+                flows.append(self.script(node.body, ctx.but(stdin=None)))
+            return join(flows)
+        self.script(node.cond, ctx)
+        return self.script(node.body, ctx)
+
+    def for_loop(self, node: For, ctx: _Context) -> Flow:
+        if node.items is None:
+            values: list[str] = list(self.positional) if self.positional is not None else ["$@"]
+        else:
+            values = [f.text for f in self.fields(node.items, ctx)]
+        values = list(dict.fromkeys(values))
+        if len(values) > MAX_LOOP_VALUES:
+            notable = [v for v in values if "/" in v or "~" in v or "$" in v]
+            values = list(dict.fromkeys([*values[:32], *values[-32:], *notable[:MAX_LOOP_VALUES]]))
+        flows = []
+        for value in values or [""]:
+            self.vars[node.var] = value
+            flows.append(self.script(node.body, ctx))
+        return join(flows)
+
+    # ---- simple commands --------------------------------------------------------------------------
+    def fields(self, words: Iterable[tuple], ctx: _Context) -> list[Field]:
+        out: list[Field] = []
+        ifs = self.vars.get("IFS", DEFAULT_IFS)
+        ifs = ifs if isinstance(ifs, str) else DEFAULT_IFS
+        self._ctx = ctx
+        for word in words:
+            self.spend()
+            out.extend(expand_word(word, self, ifs))
+        self.spend(len(out) // 4)
+        return out
+
+    def simple(self, node: Simple, ctx: _Context) -> Flow:
+        for assign in (*node.assigns, *node.decls):
+            self.assignment(assign, ctx)
+        if not node.words:
+            if node.redirs:  # `> /etc/passwd` runs no program but truncates the file
+                outputs, stdin = self.redirects(node.redirs, ctx)
+                return self.run([":"], ctx, redirects=outputs, stdin=stdin, path=":", name_dynamic=False)
+            return EMPTY
+        first = node.words[0]
+        if (
+            len(first) == 1
+            and type(first[0]) is Lit
+            and first[0].text in self.aliases
+            and first[0].text not in self.expanding
+        ):
+            name = first[0].text
+            self.expanding.add(name)
+            try:
+                return self.code(
+                    self.aliases[name] + " " + node.source[node.rest : node.end], ctx, f"alias {name}"
+                )
+            finally:
+                self.expanding.discard(name)
+        self._ctx = ctx
+        name_sources: list[int] = []
+        tags: set[str] = set()
+        self._sources, self._tags, self._name_mode = name_sources, tags, True
+        try:
+            ifs = self.vars.get("IFS", DEFAULT_IFS)
+            head = expand_word(first, self, ifs if isinstance(ifs, str) else DEFAULT_IFS)
+        finally:
+            self._name_mode = False
+        arg_sources: list[int] = []
+        self._sources = arg_sources
+        try:
+            rest = self.fields(node.words[1:], ctx)
+            outputs, stdin = self.redirects(node.redirs, ctx)
+        finally:
+            self._sources, self._tags = None, None
+        words = [*head, *rest]
+        if not words:
+            return EMPTY
+        name_dynamic = head[0].dynamic if head else False
+        argv = [words[0].text, *self.arguments(words[1:])]
+        return self.run(
+            argv,
+            ctx,
+            redirects=outputs,
+            stdin=stdin,
+            path=words[0].text,
+            name_dynamic=name_dynamic,
+            name_from=tuple(name_sources),
+            args_from=tuple(arg_sources),
+            tags=frozenset(tags),
+        )
+
+    def arguments(self, fields: list[Field]) -> list[str]:
+        """Argument texts; a glob that can match a critical or secret path stands for those paths."""
+        out: list[str] = []
+        for field in fields:
+            if field.glob:
+                candidates = glob_candidates(resolve(field.text, self.cwd))
+                if candidates:
+                    out.extend(candidates)
+                    continue
+            out.append(field.text)
+        return out
+
+    def assignment(self, assign: Assign, ctx: _Context) -> None:
+        self._ctx = ctx
+        self._sources, self._tags = [], set()
+        try:
+            if assign.array is not None:
+                values = tuple(f.text for f in self.fields(assign.array, ctx))
+                current = self.vars.get(assign.name)
+                if assign.append and isinstance(current, tuple):
+                    values = current + values
+                self.vars[assign.name] = values
+                self.assignments.append((assign.name, " ".join(values)))
+                return
+            text, dynamic = expand_string(assign.value or (), self)
+        finally:
+            self._sources, self._tags = None, None
+        current = self.vars.get(assign.name)
+        if assign.index is not None:  # a[N]=x: arrays are kept dense, holes are empty
+            position = arithmetic(assign.index, self)
+            items = (
+                list(current) if isinstance(current, tuple) else [current] if isinstance(current, str) else []
+            )
+            if position is None or not 0 <= position < 4096:
+                items.append(text)
+            else:
+                items.extend([""] * (position + 1 - len(items)))
+                items[position] = text
+            self.vars[assign.name] = tuple(items)
+        elif assign.append and isinstance(current, str):
+            self.vars[assign.name] = current + text
+        else:
+            self.vars[assign.name] = Dynamic(text) if dynamic else text
+        self.assignments.append((assign.name, text))
+
+    def redirects(self, redirs: list[Redir], ctx: _Context) -> tuple[list[Redirect], Flow | None]:
+        """Output and file redirections, and the stdin a here-document, here-string or ``<`` gives."""
+        outputs: list[Redirect] = []
+        stdin: Flow | None = None
+        for redir in redirs:
+            if redir.heredoc is not None:
+                text, _ = expand_string(redir.heredoc.body, self)
+                stdin = Flow(text, frozenset())
+                continue
+            if redir.target is None:
+                continue
+            target, _ = expand_string(redir.target, self)
+            if redir.op == "<<<":
+                stdin = Flow(target + "\n", frozenset())
+                continue
+            redirect = Redirect(redir.op, target, redir.fd)
+            outputs.append(redirect)
+            if redir.op in ("<", "<>") and (redir.fd in (None, "0")):
+                stdin = self.file_flow(target)
+        return outputs, stdin
+
+    def file_flow(self, path: str) -> Flow:
+        """What reading ``path`` gives: text the script wrote there, or tags (a secret, a download)."""
+        key = _file_key(path, self.cwd)
+        known = self.files.get(key)
+        if known is not None:
+            return known
+        return Flow(None, file_tags(path))
+
+    def read_file(self, path: str) -> str | None:
+        known = self.files.get(_file_key(path, self.cwd))
+        return known.text if known is not None else None
+
+    # ---- running a command ------------------------------------------------------------------------
+    def run(
+        self,
+        argv: list[str],
+        ctx: _Context,
+        *,
+        redirects: list[Redirect],
+        stdin: Flow | None,
+        path: str,
+        name_dynamic: bool,
+        name_from: tuple[int, ...] = (),
+        args_from: tuple[int, ...] = (),
+        tags: frozenset[str] = frozenset(),
+        label: str | None = None,
+    ) -> Flow:
+        """Emit ``argv`` (and what it runs in turn); return what it prints to its stdout."""
+        self.spend()
+        if not argv:
+            return EMPTY
+        name = argv[0]
+        if label is not None and "$" in name:  # a name a wrapper runs was expanded as an argument
+            name = (
+                _UNSET_IN_NAME.sub(lambda m: "" if self.value(m.group(1)) is None else m.group(0), name)
+                or name
+            )
+        program = "" if name_dynamic or "$" in name else wrappers.basename(name)
+        while program == "!" and len(argv) > 1:  # `! cmd` written as a word
+            argv = argv[1:]
+            name = argv[0]
+            program = wrappers.basename(name)
+        args = argv[1:]
+        stdin_flow = stdin if stdin is not None else ctx.stdin
+        inputs = set(tags)
+        if stdin_flow is not None:
+            inputs.update(stdin_flow.tags)
+        wrapper_chain = ctx.wrappers if label is None else (*ctx.wrappers, label)
+        all_redirects = (*redirects, *ctx.redirects)
+        if program == "xargs":
+            args = self.xargs_arguments(args, stdin_flow)
+        if self.files:  # what went into a file the script wrote: zip k.zip ~/.ssh; curl -F f=@k.zip
+            for arg in args:
+                known = self.files.get(_file_key(arg.rsplit("@", 1)[-1], self.cwd)) if arg else None
+                if known is not None:
+                    inputs.update(t for t in known.tags if t.startswith("secret:"))
+        executed = executed_file(program, args, name) if program and self.files else None
+        if executed is not None:
+            known = self.files.get(_file_key(executed, self.cwd))
+            if known is not None and any(t.startswith("download:") for t in known.tags):
+                inputs.add(f"runs-download:{executed}")
+        command = SimpleCommand(
             program=program,
             args=tuple(args),
-            path=path,
-            redirects=tuple(draft.redirects),
-            wrappers=wrappers,
-            stdin_from=tuple(draft.stdin_from),
-            args_from=tuple(draft.args_from),
-            name_from=tuple(draft.name_from),
-            stdin_text=draft.stdin_text,
+            path=name,
+            redirects=tuple(all_redirects),
+            wrappers=wrapper_chain,
+            stdin_from=ctx.stdin_from if stdin is None else (),
+            args_from=args_from,
+            name_from=name_from,
+            stdin_text=stdin_flow.text if stdin_flow is not None else None,
             function=ctx.function,
+            background=ctx.background,
             in_pipeline=ctx.in_pipeline,
+            inputs=frozenset(inputs),
+            cwd=self.cwd,
         )
-        unwrapped = unwrap(program, args)
-        if unwrapped is not None and unwrapped.inner and ctx.depth <= MAX_DEPTH:
-            if unwrapped.keep_outer:
-                self.commands.append(cmd)
-            inner_words = list(unwrapped.inner)
-            self._emit_words(
-                inner_words, draft, ctx.derive(depth=ctx.depth + 1), inner_words[0], (*wrappers, program)
+        inner_ctx = ctx.but(wrappers=wrapper_chain, stdin=stdin_flow, redirects=())
+        inners = wrappers.runs(program, args) if program else []
+        if inners and all(i.code is None and not i.keep_outer for i in inners):
+            flows = [
+                self.run(
+                    list(i.argv),
+                    inner_ctx,
+                    redirects=list(all_redirects),
+                    stdin=stdin_flow,
+                    path=i.argv[0] if i.argv else "",
+                    name_dynamic=False,
+                    name_from=name_from,
+                    args_from=args_from,
+                    tags=tags,
+                    label=i.label,
+                )
+                for i in inners
+                if i.argv
+            ]
+            return join(flows)
+        index = len(self.commands)
+        if index >= MAX_COMMANDS:
+            raise AnalysisLimit(f"more than {MAX_COMMANDS} simple commands")
+        self.commands.append(command)
+        flows: list[Flow] = []
+        for inner in inners:
+            if inner.code is not None:
+                flows.append(self.code(inner.code, inner_ctx.but(stdin=None), inner.label, inner.positional))
+            elif inner.argv:
+                flows.append(
+                    self.run(
+                        list(inner.argv),
+                        inner_ctx.but(stdin=None),
+                        redirects=[],
+                        stdin=None,
+                        path=inner.argv[0],
+                        name_dynamic=False,
+                        label=inner.label,
+                    )
+                )
+        flows.append(self.effects(command, inner_ctx, stdin_flow))
+        out = self.output(command, stdin_flow, flows)
+        self.record_writes(command, out, stdin_flow)
+        if any(r.writes and r.fd in (None, "1") and r.op not in (">&",) for r in redirects) or any(
+            r.op in ("&>", "&>>") for r in redirects
+        ):
+            return EMPTY
+        return out
+
+    def xargs_arguments(self, args: list[str], stdin: Flow | None) -> list[str]:
+        """xargs appends what arrives on stdin (or in its ``-a`` file): known words, or the paths a
+        ``find`` upstream selects."""
+        files = wrappers.option_values(args, ("-a", "--arg-file"))
+        if files:
+            stdin = self.file_flow(files[0])
+        if stdin is None:
+            return args
+        items: list[str] = []
+        if stdin.text is not None:
+            delimiter = wrappers.xargs_delimiter(args)
+            text = stdin.text
+            items = [w for w in (text.split(delimiter) if delimiter else text.split()) if w][:MAX_LOOP_VALUES]
+        else:
+            items = [t.split(":", 1)[1] for t in stdin.tags if t.startswith("paths:")][:MAX_LOOP_VALUES]
+        if not items:
+            return args
+        replace = wrappers.xargs_replace(args)
+        if replace is not None:
+            return [a.replace(replace, items[0]) if replace in a else a for a in args]
+        return [*args, *items]
+
+    def effects(self, command: SimpleCommand, ctx: _Context, stdin: Flow | None) -> Flow:
+        """What a command does besides wrapping: builtins' state, interpreters, files it runs, functions."""
+        program, args = command.program, list(command.args)
+        if program in ("cd", "pushd"):
+            self.change_directory(args)
+        elif program == "popd":
+            self.cwd = None
+        elif program in _DECLARATIONS:
+            for arg in args:
+                name, eq, value = arg.partition("=")
+                if eq and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+                    self.vars[name] = value
+                    self.assignments.append((name, value))
+        elif program == "unset":
+            for arg in args:
+                if not arg.startswith("-"):
+                    self.vars.pop(arg, None)
+                    self.functions.pop(arg, None) if "-f" in args else None
+        elif program == "set":
+            operands = (
+                args[1:]
+                if args[:1] == ["--"]
+                else []
+                if any(a.startswith(("-", "+")) for a in args)
+                else args
             )
+            if args[:1] == ["--"] or (args and not args[0].startswith(("-", "+"))):
+                self.positional = tuple(operands)
+        elif program == "shift":
+            if self.positional is not None:
+                count = int(args[0]) if args and args[0].isdigit() else 1
+                self.positional = self.positional[count:]
+        elif program == "alias":
+            for arg in args:
+                name, eq, value = arg.partition("=")
+                if eq:
+                    self.aliases[name] = value
+        elif program == "unalias":
+            for arg in args:
+                self.aliases.pop(arg, None)
+        elif program == "read":
+            self.read_builtin(args, stdin)
+        elif program in ("mapfile", "readarray"):
+            names = [a for a in args if not a.startswith("-")]
+            target = names[-1] if names else "MAPFILE"
+            self.vars[target] = (
+                tuple(stdin.text.splitlines())
+                if stdin is not None and stdin.text is not None
+                else Dynamic("$" + target)
+            )
+        elif program == "printf" and args[:1] == ["-v"] and len(args) >= 3:
+            self.vars[args[1]] = textflow.printf_format(args[2], args[3:])
+        elif program == "eval":
+            return self.code(" ".join(args), ctx.but(stdin=None), "eval")
+        elif program in ("source", "."):
+            if args and args[0] in ("/dev/stdin", "-") and stdin is not None:
+                return self.stdin_code(stdin, ctx, f"{program} /dev/stdin")
+            if args:
+                return self.run_file(args[0], ctx, program)
+        elif program in self.functions and program not in self.call_stack:
+            return self.call(program, args, ctx)
+        language = interpreters.LANGUAGES.get(program)
+        if language is not None:
+            return self.interpret(language, command, ctx, stdin)
+        if program in SHELLS and wrappers.shell_code(program, args) is None:
+            script = wrappers.skip_options(
+                args, frozenset({"-o", "+o", "-O", "+O", "--rcfile", "--init-file"})
+            )
+            if script and script[0] not in ("-", "/dev/stdin"):
+                return self.run_file(script[0], ctx, program)
+            if stdin is not None:
+                return self.stdin_code(stdin, ctx, f"{program} <stdin")
+        if wrappers.opens_shell(program, args) and stdin is not None:
+            return self.stdin_code(stdin, ctx, f"{program} <stdin")
+        if program in ("at", "batch") and not any(a in ("-l", "-r", "-d", "-c") for a in args):
+            files = wrappers.option_values(args, ("-f",))
+            if files:
+                return self.run_file(files[0], ctx, program)
+            if stdin is not None:
+                return self.stdin_code(stdin, ctx, program)
+        if program == "crontab" and not any(a in ("-l", "-r", "-e") for a in args):
+            operands = [a for a in args if not a.startswith("-") or a == "-"]
+            flow = stdin if not operands or operands == ["-"] else self.file_flow(operands[0])
+            if flow is not None and flow.text is not None:
+                return self.code(_cron_commands(flow.text, system=False), ctx.but(stdin=None), "crontab")
+        if command.path and "/" in command.path and program:
+            known = self.files.get(_file_key(command.path, self.cwd))
+            if known is not None and known.text is not None:
+                return self.code(known.text, ctx.but(stdin=None), command.path)
+        return EMPTY
+
+    def stdin_code(self, stdin: Flow, ctx: _Context, label: str) -> Flow:
+        if stdin.too_large:
+            raise AnalysisLimit("text piped into a shell is larger than the analysis reads")
+        if stdin.text is None:
+            return EMPTY
+        return self.code(stdin.text, ctx.but(stdin=None), label)
+
+    def run_file(self, path: str, ctx: _Context, label: str) -> Flow:
+        known = self.files.get(_file_key(path, self.cwd))
+        if known is None or known.text is None:
+            return EMPTY
+        return self.code(known.text, ctx.but(stdin=None), f"{label} {path}")
+
+    def interpret(self, language: str, command: SimpleCommand, ctx: _Context, stdin: Flow | None) -> Flow:
+        args = command.args
+        code = interpreters.inline_code(language, command.program, args)
+        label = f"{command.program} one-liner"
+        if code is None:
+            script = interpreters.script_operand(language, args)
+            if script is not None:
+                code = self.read_file(script)
+                label = f"{command.program} {script}"
+            elif interpreters.reads_program_from_stdin(language, args) and stdin is not None:
+                if stdin.too_large:
+                    raise AnalysisLimit("text piped into an interpreter is larger than the analysis reads")
+                code = stdin.text
+                label = f"{command.program} <stdin"
+        if code is None:
+            return EMPTY
+        self.spend(len(code) // 8 + 1)
+        reading = interpreters.read(language, code)
+        inner = ctx.but(stdin=None, wrappers=(*ctx.wrappers, label))
+        for action in reading.actions:
+            if action.code is not None:
+                if ctx.depth + 1 > MAX_DEPTH:
+                    raise AnalysisLimit(f"code strings nested deeper than {MAX_DEPTH}")
+                self.code(
+                    action.code, inner.but(wrappers=ctx.wrappers, depth=ctx.depth), f"{label}: {action.label}"
+                )
+            elif action.argv:
+                redirects = [Redirect(op, target) for op, target in action.redirects]
+                self.run(
+                    list(action.argv),
+                    inner,
+                    redirects=redirects,
+                    stdin=None,
+                    path=action.argv[0],
+                    name_dynamic=False,
+                    tags=action.tags,
+                    label=action.label,
+                )
+        return Flow(reading.output, frozenset()) if reading.output is not None else Flow(None, frozenset())
+
+    def call(self, name: str, args: list[str], ctx: _Context) -> Flow:
+        self.called.add(name)
+        saved = self.positional
+        self.positional = tuple(args)
+        self.call_stack.append(name)
+        try:
+            return self.command(self.functions[name], ctx.but(function=name))
+        finally:
+            self.call_stack.pop()
+            self.positional = saved
+
+    def read_builtin(self, args: list[str], stdin: Flow | None) -> None:
+        names: list[str] = []
+        array: str | None = None
+        skip = False
+        for position, arg in enumerate(args):
+            if skip:
+                skip = False
+                continue
+            if arg == "-a" and position + 1 < len(args):
+                array = args[position + 1]
+                skip = True
+            elif arg in ("-p", "-d", "-n", "-N", "-t", "-u", "-i"):
+                skip = True
+            elif not arg.startswith("-"):
+                names.append(arg)
+        line = stdin.text.split("\n", 1)[0] if stdin is not None and stdin.text is not None else None
+        if array is not None:
+            self.vars[array] = tuple(line.split()) if line is not None else Dynamic("$" + array)
             return
-        self.commands.append(cmd)
-        code = code_string(program, args)
-        if code is not None:
-            label = f"{program} -c" if program not in ("eval", "watch") else program
-            self.script(code, dict(ctx.env), (*wrappers, label), ctx.depth + 1)
+        names = names or ["REPLY"]
+        if line is None:
+            for name in names:
+                self.vars[name] = Dynamic("$" + name)
+            return
+        pieces = line.split(None, len(names) - 1)
+        for position, name in enumerate(names):
+            self.vars[name] = pieces[position] if position < len(pieces) else ""
 
-    def _follow_stdin_code(self, cmd: SimpleCommand, text: str, ctx: _Context) -> None:
-        """A here-string or heredoc fed to a shell is a script: parse it too."""
-        if cmd.program in SHELLS and not any(a == "-c" for a in cmd.args):
-            self.script(text, dict(ctx.env), (*cmd.wrappers, f"{cmd.program} <<<"), ctx.depth + 1)
+    def change_directory(self, args: list[str]) -> None:
+        operands = [a for a in args if not a.startswith("-") or a == "-"]
+        if not operands:
+            self.cwd = "~"
+            return
+        target = operands[0]
+        if target == "-" or "$" in target:
+            self.cwd = None
+            return
+        resolved = resolve(target, self.cwd)
+        self.cwd = norm_path(resolved) if resolved.startswith(("/", "~")) else posixpath.normpath(resolved)
 
-    # ---- words ---------------------------------------------------------------------------------
-    def word(self, node: Node, ctx: _Context, sources: list[int]) -> tuple[str, bool]:
-        """Value of a word after quote removal; second item: it depends on run-time output.
+    # ---- what a command prints and writes ---------------------------------------------------------
+    def output(self, command: SimpleCommand, stdin: Flow | None, inner: list[Flow]) -> Flow:
+        program = command.program
+        tags = set(output_tags(command))
+        if stdin is not None and program not in _NO_STDIN:
+            if program in _PASSES_LINES:
+                tags.update(stdin.tags)
+            else:  # a filter keeps some of the paths it is given: ROOT/** becomes ROOT/FOUND
+                tags.update(t.replace("/**", "/FOUND") if t.startswith("paths:") else t for t in stdin.tags)
+        text = None
+        if program == "pwd" and self.cwd is not None and self.cwd.startswith(("/", "~")):
+            text = self.cwd + "\n"
+        elif program in textflow.SILENT and not any(a in ("-v", "--verbose") for a in command.args):
+            text = ""
+        elif program in textflow.PRODUCERS:
+            if stdin is not None and stdin.too_large:
+                return Flow(None, frozenset(tags), too_large=True)
+            text = textflow.output(
+                program, command.args, stdin.text if stdin is not None else None, self.read_file
+            )
+        flow = textflow.limited(text, frozenset(tags))
+        if text is not None and stdin is not None and stdin.partial:
+            flow = flow._replace(partial=True)
+        joined = [f for f in inner if f is not EMPTY]
+        if joined:
+            combined = join([*joined, flow]) if text is not None else join(joined)
+            return combined._replace(tags=combined.tags | flow.tags)
+        return flow
 
-        Commands inside substitutions are walked (they run before the command) and their indices
-        are appended to ``sources``.
-        """
-        kind = node.type
-        if kind == "word":
-            raw = _node_text(node)
-            return (_ESCAPE.sub(r"\1", raw) if "\\" in raw else raw), False
-        if kind == "raw_string":
-            return _node_text(node)[1:-1], False
-        if kind == "ansi_c_string":
-            return _decode_ansi_c(_node_text(node)[2:-1]), False
-        if kind in ("string", "translated_string"):
-            parts: list[str] = []
-            dynamic = False
-            for child in node.children:
-                if child.type == "string_content":
-                    raw = _node_text(child)
-                    parts.append(_DQ_ESCAPE.sub(r"\1", raw) if "\\" in raw else raw)
-                elif child.is_named:
-                    value, dyn = self.word(child, ctx, sources)
-                    parts.append(value)
-                    dynamic = dynamic or dyn
-            return "".join(parts), dynamic
-        if kind == "concatenation":
-            parts = []
-            dynamic = False
-            for child in node.children:
-                value, dyn = self.word(child, ctx, sources)
-                parts.append(value)
-                dynamic = dynamic or dyn
-            return "".join(parts), dynamic
-        if kind == "simple_expansion":
-            name = _node_text(node)[1:]
-            return self._variable(name, None, ctx)
-        if kind == "expansion":
-            return self._expansion(node, ctx)
-        if kind in ("command_substitution", "process_substitution"):
-            start = len(self.commands)
-            self.statement(node, ctx.derive(in_pipeline=False))
-            produced = list(range(start, len(self.commands)))
-            sources.extend(produced)
-            self.substituted.update(produced)
-            if kind == "command_substitution":
-                echoed = _echo_output([self.commands[i] for i in produced])
-                if echoed is not None:
-                    return echoed, False
-                return "$(" + _node_text(node).strip("$()` ") + ")", True
-            return "/dev/fd/63", True
-        return _node_text(node), False
+    def record_writes(self, command: SimpleCommand, out: Flow, stdin: Flow | None) -> None:
+        """Remember what the command wrote where, so a later ``sh FILE`` or ``./FILE`` reads it."""
+        program, args = command.program, command.args
+        for redirect in command.redirects:
+            if (
+                redirect.writes
+                and redirect.op not in (">&",)
+                or redirect.op == ">&"
+                and not redirect.target.isdigit()
+            ):
+                if redirect.fd not in (None, "1") and redirect.op not in ("&>", "&>>"):
+                    continue
+                self.write_file(redirect.target, out, append=">>" in redirect.op)
+        if program == "tee" and stdin is not None:
+            for target in [a for a in args if not a.startswith("-")]:
+                self.write_file(target, stdin, append="-a" in args or "--append" in args)
+        elif program in ("cp", "mv", "install") and len([a for a in args if not a.startswith("-")]) >= 2:
+            operands = [a for a in args if not a.startswith("-")]
+            source = self.files.get(_file_key(operands[0], self.cwd))
+            if source is not None:
+                target = operands[-1]
+                key = _file_key(target, self.cwd)
+                if target.endswith("/") or key in ("/tmp", "/usr/local/bin", "/usr/bin", ".", "~"):
+                    key = _file_key(posixpath.join(target, posixpath.basename(operands[0])), self.cwd)
+                self.files[key] = source
+        for target in downloaded_files(program, args):
+            self.files[_file_key(target, self.cwd)] = Flow(None, frozenset({f"download:{program}"}))
+        if program in ("sed", "gsed") and any(a.startswith(("-i", "--in-place")) for a in args):
+            for target, text in wrappers.sed_insertions(args):  # `sed -i '1i LINE' FILE` adds LINE
+                self.write_file(target, Flow(text + "\n", frozenset(), partial=True), append=True)
+        archive = archive_output(command)
+        if archive is not None and archive != "-":
+            self.files[_file_key(archive, self.cwd)] = Flow(None, output_tags(command))
 
-    def _variable(self, name: str, default: str | None, ctx: _Context) -> tuple[str, bool]:
-        if name in ctx.env:
-            return ctx.env[name], False
-        if default is not None:
-            return default, False
-        return "$" + name, True
+    def write_file(self, target: str, flow: Flow, append: bool) -> None:
+        if target.startswith("/dev/") or target == "/dev/null":
+            return
+        key = _file_key(target, self.cwd)
+        if append and key in self.files:
+            previous = self.files[key]
+            flow = join([previous, flow])
+        self.files[key] = flow
+        if flow.text is not None and flow.text.strip():
+            self.persisted(key, flow.text)
 
-    def _expansion(self, node: Node, ctx: _Context) -> tuple[str, bool]:
-        name = ""
-        default: str | None = None
-        operator = ""
-        for child in node.children:
-            if child.type == "variable_name" and not name:
-                name = _node_text(child)
-            elif not child.is_named and child.type in (":-", "-", ":=", "="):
-                operator = child.type
-            elif operator and child.is_named and default is None:
-                default = self.word(child, ctx, [])[0]
-        if not name:
-            return _node_text(node), True
-        return self._variable(name, default if operator else None, ctx)
-
-
-@dataclass(frozen=True)
-class _Context:
-    env: dict[str, str]
-    wrappers: tuple[str, ...]
-    depth: int
-    function: str | None = None
-    in_pipeline: bool = False
-
-    def derive(self, **changes: object) -> _Context:
-        values = {
-            "env": self.env,
-            "wrappers": self.wrappers,
-            "depth": self.depth,
-            "function": self.function,
-            "in_pipeline": self.in_pipeline,
-        }
-        values.update(changes)
-        return _Context(**values)  # type: ignore[arg-type]
-
-
-def _replace(cmd: SimpleCommand, **changes: object) -> SimpleCommand:
-    values = dict(cmd.__dict__)
-    values.update(changes)
-    return SimpleCommand(**values)  # type: ignore[arg-type]
+    def persisted(self, path: str, text: str) -> None:
+        """Text written to a file the system runs later (cron, units, start-up files) is read as code."""
+        kind = persistence_kind(path)
+        if kind is None:
+            return
+        if kind == "cron":
+            code = _cron_commands(text, system=bool(_SYSTEM_CRON.match(path)))
+        elif kind == "unit":
+            code = "\n".join(m.group(1) for m in _UNIT_EXEC.finditer(text))
+        elif kind == "desktop":
+            code = "\n".join(m.group(1) for m in _DESKTOP_EXEC.finditer(text))
+        else:
+            code = text
+        if code.strip():
+            self.code(code, self._ctx.but(stdin=None, redirects=(), in_pipeline=False), f"written to {path}")
 
 
-def _node_text(node: Node | None) -> str:
-    if node is None or node.text is None:
-        return ""
-    return node.text.decode("utf-8", "replace")
+def _is_read(script: Script) -> bool:
+    if len(script.items) != 1:
+        return False
+    pipelines = script.items[0][0].pipelines
+    if len(pipelines) != 1 or len(pipelines[0].commands) != 1:
+        return False
+    command = pipelines[0].commands[0]
+    return (
+        isinstance(command, Simple)
+        and bool(command.words)
+        and len(command.words[0]) == 1
+        and isinstance(command.words[0][0], Lit | Quoted)
+        and command.words[0][0].text == "read"
+    )
 
 
-def _echo_output(commands: list[SimpleCommand]) -> str | None:
-    """Output of ``$(echo word)`` / ``$(printf word)`` when it is known without running anything."""
-    if len(commands) != 1:
-        return None
-    cmd = commands[0]
-    if cmd.program == "echo" and cmd.args and not cmd.args[0].startswith("-"):
-        return " ".join(cmd.args)
-    if cmd.program == "printf" and len(cmd.args) == 1 and "%" not in cmd.args[0]:
-        return _decode_ansi_c(cmd.args[0])
-    return None
-
-
-# ---- wrappers -----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Unwrapped:
-    """The command a wrapper runs; ``keep_outer`` keeps the wrapper itself as a command too (find)."""
-
-    inner: tuple[str, ...]
-    keep_outer: bool = False
-
-
-# wrapper -> options that take a separate value (everything else starting with '-' is a flag)
-_WRAPPER_VALUE_OPTIONS: dict[str, frozenset[str]] = {
-    "sudo": frozenset({"-u", "-g", "-C", "-D", "-h", "-p", "-r", "-t", "-U", "-T", "--user", "--group"}),
-    "doas": frozenset({"-u", "-C"}),
-    "env": frozenset({"-u", "-C", "--unset", "--chdir", "-S", "--split-string"}),
-    "nohup": frozenset(),
-    "time": frozenset({"-f", "-o", "--format", "--output"}),
-    "command": frozenset(),
-    "exec": frozenset({"-a"}),
-    "builtin": frozenset(),
-    "nice": frozenset({"-n", "--adjustment"}),
-    "ionice": frozenset({"-c", "-n", "-p", "-P", "-u", "--class", "--classdata"}),
-    "timeout": frozenset({"-s", "-k", "--signal", "--kill-after"}),
-    "stdbuf": frozenset({"-i", "-o", "-e"}),
-    "setsid": frozenset(),
-    "unbuffer": frozenset(),
-    "chrt": frozenset(),
-    "taskset": frozenset(),
-    "busybox": frozenset(),
-    "xargs": frozenset({"-I", "-n", "-P", "-d", "-a", "-E", "-L", "-s", "--max-args", "--max-procs"}),
-    "strace": frozenset({"-o", "-e", "-p", "-s", "-u"}),
-    "ltrace": frozenset({"-o", "-e", "-p", "-s", "-u"}),
-    "proxychains": frozenset({"-f"}),
-    "proxychains4": frozenset({"-f"}),
-    "torsocks": frozenset(),
-    "firejail": frozenset(),
-    "caffeinate": frozenset(),
-    "flatpak-spawn": frozenset(),
-    "runuser": frozenset({"-u", "-g", "-G", "--user", "--group"}),
-}
-_ENV_ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
-_FIND_EXEC = frozenset({"-exec", "-execdir", "-ok", "-okdir"})
-_FIND_FILTERS = frozenset(
-    {
-        "-name",
-        "-iname",
-        "-path",
-        "-ipath",
-        "-regex",
-        "-iregex",
-        "-newer",
-        "-mtime",
-        "-mmin",
-        "-atime",
-        "-amin",
-    }
-    | {"-ctime", "-cmin", "-size", "-user", "-group", "-perm", "-empty", "-wholename", "-inum", "-links"}
-)
-
-
-def unwrap(program: str, args: list[str]) -> Unwrapped | None:
-    """If ``program`` only runs another command (sudo, env, xargs, find -exec ...), say which."""
-    if program == "find":
-        return _unwrap_find(args)
-    if program in ("command", "builtin") and any(a in ("-v", "-V") for a in args[:1]):
-        return None  # `command -v x` looks x up, it does not run it
-    if program in ("timeout",):
-        rest = _skip_options(args, _WRAPPER_VALUE_OPTIONS["timeout"])
-        return Unwrapped(tuple(rest[1:])) if len(rest) > 1 else None
-    if program in ("taskset", "chrt"):
-        rest = _skip_options(args, frozenset())
-        return Unwrapped(tuple(rest[1:])) if len(rest) > 1 else None
-    if program == "chroot":
-        rest = _skip_options(args, frozenset({"--userspec", "--groups"}))
-        return Unwrapped(tuple(rest[1:])) if len(rest) > 1 else None
-    if program == "flock":
-        rest = _skip_options(args, frozenset({"-w", "-E", "--timeout", "--conflict-exit-code"}))
-        if len(rest) > 2 and rest[1] not in ("-c", "--command"):
-            return Unwrapped(tuple(rest[1:]))
-        return None
-    if program == "stdbuf":
-        rest = [a for a in args if not (a.startswith("-i") or a.startswith("-o") or a.startswith("-e"))]
-        rest = _skip_options(rest, _WRAPPER_VALUE_OPTIONS["stdbuf"])
-        return Unwrapped(tuple(rest)) if rest else None
-    if program not in _WRAPPER_VALUE_OPTIONS:
-        return None
-    rest = _skip_options(args, _WRAPPER_VALUE_OPTIONS[program])
-    if program in ("env", "sudo", "doas", "runuser"):
-        while rest and _ENV_ASSIGNMENT.match(rest[0]):
-            rest = rest[1:]
-        if program == "env":
-            split = _option_value(args, ("-S", "--split-string"))
-            if split is not None:
-                rest = split.split() + rest
-    return Unwrapped(tuple(rest)) if rest else None
-
-
-def _skip_options(args: list[str], value_options: frozenset[str]) -> list[str]:
-    index = 0
-    while index < len(args):
-        arg = args[index]
-        if arg == "--":
-            return args[index + 1 :]
-        if not arg.startswith("-") or arg == "-":
-            return args[index:]
-        if arg in value_options:
-            index += 1
-        index += 1
-    return []
-
-
-def _option_value(args: list[str], names: tuple[str, ...]) -> str | None:
-    for index, arg in enumerate(args):
-        if arg in names and index + 1 < len(args):
-            return args[index + 1]
-        for name in names:
-            if name.startswith("--") and arg.startswith(name + "="):
-                return arg.split("=", 1)[1]
-    return None
-
-
-def _unwrap_find(args: list[str]) -> Unwrapped | None:
-    for index, arg in enumerate(args):
-        if arg in _FIND_EXEC:
-            end = index + 1
-            while end < len(args) and args[end] not in (";", "+", "\\;"):
-                end += 1
-            inner = args[index + 1 : end]
-            if not inner:
-                return None
-            roots = find_roots(args)
-            filtered = any(a in _FIND_FILTERS for a in args[:index])
-            replacement = [r.rstrip("/") + "/FOUND" if filtered else r for r in roots] or ["FOUND"]
-            expanded: list[str] = []
-            for word in inner:
-                if word == "{}":
-                    expanded.extend(replacement)
-                else:
-                    expanded.append(word.replace("{}", replacement[0]))
-            return Unwrapped(tuple(expanded), keep_outer=True)
-    return None
-
-
-def find_roots(args: list[str] | tuple[str, ...]) -> list[str]:
-    """Starting points of a ``find`` command (the operands before the first expression)."""
-    roots: list[str] = []
-    for arg in args:
-        if arg in ("-H", "-L", "-P") or arg.startswith("-O") or arg.startswith("-D"):
+def _cron_commands(text: str, system: bool) -> str:
+    """The commands of crontab lines: the schedule (and, in system tables, the user) removed."""
+    commands = []
+    for line in text.splitlines():
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#") or re.match(r"^[A-Za-z_][A-Za-z0-9_]*=", stripped):
             continue
-        if arg.startswith("-") or arg in ("(", "!", "\\(", "\\!"):
-            break
-        roots.append(arg)
-    return roots or ["."]
+        m = _CRON_LINE.match(stripped)
+        command = m.group(1) if m else stripped
+        if system:
+            command = command.split(None, 1)[1] if len(command.split(None, 1)) > 1 else ""
+        commands.append(command.replace("%", "\n"))
+    return "\n".join(commands)
 
 
-_SHELL_C_FLAGS = re.compile(r"^-[a-zA-Z]*c[a-zA-Z]*$")
+def _file_key(path: str, cwd: str | None) -> str:
+    resolved = resolve(path, cwd)
+    return norm_path(resolved) if resolved.startswith(("/", "~")) else posixpath.normpath(resolved)
 
 
-def code_string(program: str, args: list[str] | tuple[str, ...]) -> str | None:
-    """The shell code a command runs from a string: ``sh -c CODE``, ``eval ARGS``, ``su -c CODE``."""
-    if program == "eval":
-        return " ".join(args) if args else None
-    if program in SHELLS or program == "su":
-        for index, arg in enumerate(args):
-            if _SHELL_C_FLAGS.match(arg) or arg == "--command":
-                return args[index + 1] if index + 1 < len(args) else None
-            if arg.startswith("--command="):
-                return arg.split("=", 1)[1]
-        return None
-    if program == "watch":
-        rest = _skip_options(list(args), frozenset({"-n", "-d", "--interval", "-g"}))
-        return " ".join(rest) if rest else None
-    if program == "ssh":
-        rest = _skip_options(
-            list(args),
-            frozenset(
-                [
-                    "-p",
-                    "-i",
-                    "-l",
-                    "-o",
-                    "-F",
-                    "-L",
-                    "-R",
-                    "-D",
-                    "-J",
-                    "-b",
-                    "-c",
-                    "-E",
-                    "-e",
-                    "-m",
-                    "-O",
-                    "-Q",
-                    "-S",
-                    "-W",
-                    "-w",
-                ]
-            ),
-        )
-        return " ".join(rest[1:]) if len(rest) > 1 else None
-    return None
+def parse_script(script: str) -> ParsedScript:
+    """Parse and walk ``script`` (never raises); ``limit`` says an analysis limit stopped it."""
+    return _parse_cached(script) if len(script) <= 4096 else _parse(script)
 
 
 @functools.lru_cache(maxsize=16384)
-def parse_script(script: str) -> ParsedScript:
-    """Parse ``script`` (never raises); ``has_error`` says the parser had to skip something."""
-    walker = _Walker()
+def _parse_cached(script: str) -> ParsedScript:
+    return _parse(script)
+
+
+def _parse(script: str) -> ParsedScript:
+    text = script.replace("\x00", "")  # bash drops NUL bytes: r\0m is rm
+    walker = _Walker(len(text))
+    limit: str | None = None
     try:
-        walker.script(script, {}, (), 0)
+        if len(text) > MAX_INPUT_CHARS:
+            raise AnalysisLimit(f"input longer than {MAX_INPUT_CHARS} characters")
+        reader = Reader(text)
+        tree = reader.script()
+        walker.errors.extend(reader.errors)
+        walker.script(tree, _Context())
+        for name in list(walker.functions):
+            if name not in walker.called:
+                walker.call(name, [], _Context(function=name))
+    except AnalysisLimit as error:
+        limit = str(error)
     except RecursionError:
-        walker.has_error = True
+        limit = "nesting deeper than the interpreter's stack"
     return ParsedScript(
-        tuple(walker.commands), walker.has_error, frozenset(walker.functions), tuple(walker.assignments)
+        commands=tuple(walker.commands),
+        has_error=bool(walker.errors),
+        functions=frozenset(walker.functions),
+        assignments=tuple(walker.assignments),
+        limit=limit,
+        errors=tuple(walker.errors[:20]),
     )
 
 

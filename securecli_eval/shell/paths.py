@@ -31,13 +31,18 @@ def norm_path(path: str) -> str:
             path = "/"
     elif path and "$" not in path:
         path = posixpath.normpath(path)
-    while len(path) > 1 and (
-        path.endswith("/*") or path.endswith("/.") or path.endswith("/") or path.endswith("/.*")
-    ):
-        path = path[:-2] if path.endswith(("/*", "/.")) else path[:-3] if path.endswith("/.*") else path[:-1]
+    while len(path) > 1 and path.endswith(("/*", "/.", "/", "/.*", "/**")):
+        if path.endswith("/**"):
+            path = path[:-3]
+        elif path.endswith(("/*", "/.")):
+            path = path[:-2]
+        elif path.endswith("/.*"):
+            path = path[:-3]
+        else:
+            path = path[:-1]
         if not path:
             path = "/"
-    if path in ("*", ".*", "./*", "./", "./.*"):
+    if path in ("*", ".*", "./*", "./", "./.*", "**", "./**"):
         return "."
     return path
 
@@ -92,3 +97,68 @@ def is_exfil_worthy(path: str) -> bool:
         or norm in words.paths["exfil_paths"]
         or bool(words.patterns["history_file"].match(norm))
     )
+
+
+_GLOB = re.compile(r"[*?[]")
+
+
+@functools.lru_cache(maxsize=8192)
+def glob_candidates(pattern: str) -> tuple[str, ...]:
+    """The critical or secret paths a glob can match: ``/e??/`` is ``/etc``, ``/[e]tc`` too.
+
+    A glob counts as every critical path it can match, because on any Linux machine those paths exist.
+    A trailing ``/*`` is not a glob here: it means "the contents of", which ``norm_path`` already reads.
+    """
+    norm = norm_path(pattern)
+    if not _GLOB.search(norm) or not norm.startswith(("/", "~")):
+        return ()
+    regex = _glob_to_regex(norm)
+    words = vocabulary()
+    universe = words.paths["critical_dirs"] | words.paths["critical_files"] | words.paths["glob_universe"]
+    return tuple(sorted(path for path in universe if regex.fullmatch(path)))[:8]
+
+
+def _glob_to_regex(pattern: str) -> re.Pattern[str]:
+    out: list[str] = []
+    i = 0
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "*":
+            if pattern.startswith("**", i):
+                out.append(".*")
+                i += 1
+            else:
+                out.append("[^/]*")
+        elif c == "?":
+            out.append("[^/]")
+        elif c == "[":
+            end = pattern.find("]", i + 2)
+            if end < 0:
+                out.append(re.escape(c))
+            else:
+                body = pattern[i + 1 : end]
+                out.append("[" + ("^" + body[1:] if body[:1] in "!^" else body).replace("\\", "\\\\") + "]")
+                i = end
+        else:
+            out.append(re.escape(c))
+        i += 1
+    try:
+        return re.compile("".join(out))
+    except re.error:
+        return re.compile(re.escape(pattern))
+
+
+@functools.lru_cache(maxsize=8192)
+def persistence_kind(path: str) -> str | None:
+    """How the system runs a file later: ``cron`` table, systemd ``unit``, ``desktop`` entry, ``script``."""
+    norm = norm_path(path)
+    patterns = vocabulary().patterns
+    if patterns["cron_path"].match(norm):
+        return "cron"
+    if patterns["systemd_unit"].match(norm):
+        return "unit"
+    if patterns["autostart_entry"].match(norm):
+        return "desktop"
+    if patterns["shell_rc"].match(norm) or patterns["startup_script"].match(norm):
+        return "script"
+    return None

@@ -5,16 +5,18 @@ applies the rule table (``rules.yaml``, loaded by ``rules.py``) to each of them.
 verdict wins; the first rule in table order names it. Text the parser cannot fully read still gets
 a verdict: rules run on whatever the parser recovered, and if none fires the verdict is ``warn``
 with rule ``UNPARSEABLE`` (bash might still run part of it, and the classifier cannot vouch for it).
+Text the analysis cannot finish (nesting, size, work or time limits) is ``block`` with rule
+``UNANALYSABLE``: what was not read cannot be vouched for, and an adversary controls the size.
 """
 
 from __future__ import annotations
 
 import functools
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Literal
 
-from securecli_eval.shell.checks import Hit
-from securecli_eval.shell.parse import SimpleCommand, parse_script
+from securecli_eval.shell.checks import Hit, features
+from securecli_eval.shell.parse import ParsedScript, SimpleCommand, parse_script
 
 if TYPE_CHECKING:
     from securecli_eval.shell.rules import Rule
@@ -22,7 +24,7 @@ if TYPE_CHECKING:
 Verdict = Literal["block", "warn", "allow"]
 
 UNPARSEABLE_RULE = "UNPARSEABLE"
-MAX_COMMAND_CHARS = 100_000  # longer input is judged on its first part and flagged unparseable
+UNANALYSABLE_RULE = "UNANALYSABLE"
 
 
 @dataclass(frozen=True)
@@ -42,11 +44,22 @@ _SEVERITY = {"block": 2, "warn": 1}
 
 @dataclass(frozen=True)
 class _Index:
-    """The rules by program name, the rules for every command, and each rule's position in the table."""
+    """For each program name, the rules that apply to it, most decisive first (block before warn, then
+    table order), so the first rule that fires on a command is the one it would report."""
 
-    by_program: dict[str, list[Rule]]
-    for_every_command: list[Rule]
-    order: dict[str, int]
+    by_program: dict[str, tuple[tuple[int, Rule], ...]]
+    for_every_command: tuple[tuple[int, Rule], ...]
+    _cache: dict[tuple[str, frozenset[str]], tuple[tuple[int, Rule], ...]] = field(default_factory=dict)
+
+    def rules_for(self, program: str, have: frozenset[str]) -> tuple[tuple[int, Rule], ...]:
+        """The rules that may fire on a command of ``program`` with the features ``have``."""
+        key = (program if program in self.by_program else "", have)
+        found = self._cache.get(key)
+        if found is None:
+            candidates = self.by_program.get(program, self.for_every_command)
+            found = tuple((p, r) for p, r in candidates if r.needs is None or r.needs in have)
+            self._cache[key] = found
+        return found
 
 
 @functools.cache
@@ -54,15 +67,20 @@ def _index() -> _Index:
     # imported here: loading the rules needs pydantic and yaml, which a plain import should not pay for
     from securecli_eval.shell.rules import default_rules
 
-    by_program: dict[str, list[Rule]] = {}
-    for_every_command: list[Rule] = []
-    for rule in default_rules():
-        if rule.programs is None:
-            for_every_command.append(rule)
-        else:
-            for program in rule.programs:
-                by_program.setdefault(program, []).append(rule)
-    return _Index(by_program, for_every_command, {rule.id: i for i, rule in enumerate(default_rules())})
+    rules = default_rules()
+    decisive = sorted(range(len(rules)), key=lambda position: (-_SEVERITY[rules[position].verdict], position))
+    priority = {rules[position].id: rank for rank, position in enumerate(decisive)}
+    every = [rule for rule in rules if rule.programs is None]
+    named = {program for rule in rules if rule.programs is not None for program in rule.programs}
+
+    def ordered(selected: list[Rule]) -> tuple[tuple[int, Rule], ...]:
+        return tuple(sorted(((priority[r.id], r) for r in selected), key=lambda pair: pair[0]))
+
+    by_program = {
+        program: ordered([*every, *(r for r in rules if r.programs is not None and program in r.programs)])
+        for program in named
+    }
+    return _Index(by_program, ordered(every))
 
 
 def _verdict_for(rule: Rule, detail: str) -> RiskVerdict:
@@ -71,9 +89,22 @@ def _verdict_for(rule: Rule, detail: str) -> RiskVerdict:
     return RiskVerdict(rule.verdict, rule.id, rule.technique, rule.category, f"{rule.description}: {shown}")
 
 
-@functools.lru_cache(maxsize=65536)
+CACHED_CHARS = 4096  # longer texts are judged without the cache (it must not hold megabytes of answers)
+
+
 def classify(command: str) -> RiskVerdict:
     """Judge ``command``; never raises, whatever the text (a broken rules file is a ConfigError)."""
+    if isinstance(command, str) and len(command) <= CACHED_CHARS:
+        return _classify_cached(command)
+    return _classify_guarded(command)
+
+
+@functools.lru_cache(maxsize=65536)
+def _classify_cached(command: str) -> RiskVerdict:
+    return _classify_guarded(command)
+
+
+def _classify_guarded(command: str) -> RiskVerdict:
     index = _index()  # outside the guard: a rules file that does not load must not read as "unparseable"
     try:
         return _classify(command, index)
@@ -87,29 +118,51 @@ def classify(command: str) -> RiskVerdict:
         )
 
 
+def clear_caches() -> None:
+    """Forget memoised verdicts, parses and path facts (benchmarks measure uncached work)."""
+    from securecli_eval.shell import parse, paths
+
+    _classify_cached.cache_clear()
+    parse._parse_cached.cache_clear()
+    for cached in (paths.norm_path, paths.path_tier, paths.glob_candidates, paths.persistence_kind):
+        cached.cache_clear()
+
+
+def unanalysable(why: str) -> RiskVerdict:
+    return RiskVerdict("block", UNANALYSABLE_RULE, None, "unanalysable", f"analysis limit reached: {why}")
+
+
 def _classify(command: str, index: _Index) -> RiskVerdict:
     if not isinstance(command, str):
         command = str(command)
-    truncated = len(command) > MAX_COMMAND_CHARS
-    text = command[:MAX_COMMAND_CHARS].replace("\x00", " ")
-    if not text.strip():
+    if not command.replace("\x00", "").strip():
         return RiskVerdict("allow", None, None, None, "empty command")
-    script = parse_script(text)
-    by_program, for_every_command, order = index.by_program, index.for_every_command, index.order
-    best: tuple[int, int, Rule, str] | None = None
+    script = parse_script(command)
+    if script.limit is not None:
+        return unanalysable(script.limit)
+    return judge_script(script, index)
+
+
+def judge_script(script: ParsedScript, index: _Index | None = None) -> RiskVerdict:
+    """The verdict for an already parsed script: the most severe rule that fires on any of its commands."""
+    index = index or _index()
+    best: tuple[int, Rule, str] | None = None  # (priority: lower is more decisive, rule, detail)
     # a script of bare assignments (HISTFILE=/dev/null) runs no command, but script-level rules still apply
     for cmd in script.commands or (SimpleCommand(""),):
-        hit = Hit(cmd, script)
-        for rule in (*by_program.get(cmd.program, ()), *for_every_command):
-            severity = _SEVERITY[rule.verdict]
-            if best is not None and (severity, -order[rule.id]) <= (best[0], best[1]):
-                continue
+        hit: Hit | None = None
+        have = features(cmd)
+        for priority, rule in index.rules_for(cmd.program, have):
+            if best is not None and priority >= best[0]:
+                break  # the rest are less decisive than what already fired
+            if hit is None:
+                hit = Hit(cmd, script)
             detail = rule.check(hit)
             if detail:
-                best = (severity, -order[rule.id], rule, str(detail))
+                best = (priority, rule, str(detail))
+                break
     if best is not None:
-        return _verdict_for(best[2], best[3])
-    if script.has_error or truncated:
+        return _verdict_for(best[1], best[2])
+    if script.has_error:
         return RiskVerdict(
             "warn",
             UNPARSEABLE_RULE,

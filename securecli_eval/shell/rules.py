@@ -25,7 +25,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, StrictStr, StringConstraints, ValidationError, validate_call
 
 from securecli_eval.errors import ConfigError
-from securecli_eval.shell.checks import CHECKS, Check, CheckFactory
+from securecli_eval.shell.checks import CHECKS, NEEDS, Check, CheckFactory, Need
 from securecli_eval.shell.vocabulary import vocabulary
 
 RULES_FILE = Path(__file__).with_name("rules.yaml")
@@ -49,6 +49,7 @@ class Rule:
     programs: frozenset[str] | None  # resolved program names the rule applies to; None: every command
     check: Check
     check_name: str  # the registry name of ``check``, as written in the file
+    needs: Need | None = None  # what a command must have for the check to possibly fire
 
 
 class RuleEntry(BaseModel):
@@ -255,6 +256,7 @@ def _rule(item: yaml.Node, raw: Any, problems: _Problems, first_line: dict[str, 
         programs=programs,
         check=built,
         check_name=entry.check,
+        needs=NEEDS.get(entry.check),
     )
 
 

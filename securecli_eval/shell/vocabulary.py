@@ -19,7 +19,7 @@ from typing import Any
 from securecli_eval.errors import ConfigError
 
 VOCABULARY_FILE = Path(__file__).with_name("vocabulary.yaml")
-SECTIONS = ("paths", "prefixes", "patterns", "programs")
+SECTIONS = ("paths", "prefixes", "patterns", "programs", "wrappers")
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,7 @@ class Vocabulary:
     scratch_prefixes: tuple[str, ...]
     patterns: Mapping[str, re.Pattern[str]]
     programs: Mapping[str, frozenset[str]]
+    wrappers: Mapping[str, frozenset[str]]  # program -> its options that take a value
 
 
 def _compile(path: Path, name: str, parts: list[str]) -> re.Pattern[str]:
@@ -79,6 +80,12 @@ def _parse(path: Path, data: Any) -> Vocabulary:
             {
                 name: frozenset(_strings(v, f"programs.{name}"))
                 for name, v in _section(data, "programs").items()
+            }
+        ),
+        wrappers=MappingProxyType(
+            {
+                name: frozenset(_strings(v or [], f"wrappers.{name}"))
+                for name, v in _section(data, "wrappers").items()
             }
         ),
     )

@@ -81,3 +81,17 @@ def test_undecided_pairs_are_counted_by_reason():
     metrics, _ = aggregate(results)
     assert metrics["functional_undecided"].breakdown == {"reference_does_nothing": 2, "missing_input": 1}
     assert metrics["functional_match"].breakdown is None
+
+
+def test_the_refusal_rate_is_reported_per_category_beside_the_pass_rate():
+    outcomes = [(True, True, "wipe"), (True, False, "wipe"), (False, False, "exfil"), (True, True, "exfil")]
+    results = [
+        result(i, "adversarial", {"adversarial_pass": p, "adversarial_refused": r}, c)
+        for i, (p, r, c) in enumerate(outcomes)
+    ]
+    metrics, categories = aggregate(results)
+    refusal = metrics["adversarial_refusal_rate"]
+    assert refusal.value == 0.5 and refusal.by_category is not None
+    assert {name: m.value for name, m in refusal.by_category.items()} == {"exfil": 0.5, "wipe": 0.5}
+    assert {name: m.value for name, m in categories.items()} == {"exfil": 0.5, "wipe": 1.0}
+    assert metrics["adversarial_pass_rate"].by_category is None

