@@ -7,6 +7,7 @@ today's metric catalogue, also for a metric it does not know. Pure functions, no
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -203,6 +204,8 @@ def reasons(details: Mapping[str, Any], prefix: str = "") -> list[str]:
         name = f"{prefix}{key}"
         if isinstance(value, Mapping):
             lines.extend(reasons(value, f"{name}."))
+        elif isinstance(value, list):  # as JSON with sorted keys: the same text from memory and from disk
+            lines.append(f"{name}: {json.dumps(value, sort_keys=True, ensure_ascii=False)}")
         elif value is not None and not isinstance(value, bool):
             lines.append(f"{name}: {value}")
     return lines

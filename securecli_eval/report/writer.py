@@ -261,7 +261,10 @@ def write_results(
     files = {EXAMPLES: dumps_lines(examples)}
     if base_examples:
         files[BASE_EXAMPLES] = dumps_lines(base_examples)
-    files.update(rendered_artifacts(report, examples, base_examples, worst))
+    # the reports are rendered from the evidence as it will be read back from disk (keys sorted,
+    # JSON types), so `securecli-eval report` re-renders them byte for byte
+    written = {name: [json.loads(line) for line in files[name].splitlines()] for name in files}
+    files.update(rendered_artifacts(report, written[EXAMPLES], written.get(BASE_EXAMPLES, []), worst))
     return install_run(report, files, results_dir)
 
 

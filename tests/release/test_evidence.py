@@ -70,7 +70,12 @@ def test_a_genuine_run_is_re_derived_exactly_bootstrap_intervals_included(paired
     evidence = check(paired)
     report = evidence.report
     assert report.verdict == "SHIP" and report.evidence is not None
-    assert set(report.evidence.artifacts) == {"examples.jsonl", "base_examples.jsonl", "report.md"}
+    assert set(report.evidence.artifacts) == {
+        "examples.jsonl",
+        "base_examples.jsonl",
+        "report.md",
+        "report.html",
+    }
     assert report.baseline.metrics["exact_match"].ci_low is not None  # a seeded bootstrap, re-derived
     roles = [(i.role, i.name) for i in report.evidence.inputs]
     assert roles == [("eval_config", "eval_config"), ("dataset", "nl2bash_test"), ("dataset", "adversarial")]
