@@ -290,8 +290,8 @@ class _Walker:
         fragment: bool = False,
     ) -> Flow:
         """Read ``text`` as shell code run by ``label`` (``sh -c``, ``eval``, a pipe into ``sh`` ...);
-        ``positional`` are ``$0 $1 ...`` of ``sh -c CODE NAME ARG...``; a ``fragment`` (an alias body)
-        need not be a whole command, so what does not parse in it is no syntax error."""
+        ``positional`` are ``$0 $1 ...`` of ``sh -c CODE NAME ARG...``; a ``fragment`` (an alias body, a
+        value that may not be shell code at all) need not parse, so what does not is no syntax error."""
         if ctx.depth + 1 > MAX_DEPTH:
             raise AnalysisLimit(f"code strings nested deeper than {MAX_DEPTH}")
         self.spend(len(text) // 8 + 1)
@@ -475,7 +475,7 @@ class _Walker:
             if assign.name in _COMMAND_VARIABLES and node.words or assign.name in _RUN_BY_THE_SHELL:
                 value = self.vars.get(assign.name)
                 if isinstance(value, str) and value.strip():
-                    self.code(value.lstrip("|"), ctx.but(stdin=None), f"{assign.name}=")
+                    self.code(value.lstrip("|"), ctx.but(stdin=None), f"{assign.name}=", fragment=True)
         if not node.words:
             if node.redirs:  # `> /etc/passwd` runs no program but truncates the file
                 outputs, stdin = self.redirects(node.redirs, ctx)
@@ -851,7 +851,8 @@ class _Walker:
             if flow is not None and flow.text is not None:
                 return self.code(_cron_commands(flow.text, system=False), ctx.but(stdin=None), "crontab")
         if not program and len(args) > 1 and re.fullmatch(r"-[a-zA-Z]*c[a-zA-Z]*", args[0]):
-            return self.code(args[1], ctx.but(stdin=None), f"{command.path} -c")  # ${SHELL:-sh} -c CODE
+            # ${SHELL:-sh} -c CODE; the program may be no shell ($PYTHON -c CODE): syntax errors do not count
+            return self.code(args[1], ctx.but(stdin=None), f"{command.path} -c", fragment=True)
         if program == "ssh" and stdin is not None and wrappers.ssh_reads_commands(args):
             return self.stdin_code(stdin, ctx, "ssh <stdin")  # the remote shell reads its commands
         path = command.path if "/" in command.path else None
