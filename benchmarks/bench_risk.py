@@ -86,6 +86,17 @@ def red_team(compiled: re.Pattern[str]) -> None:
         missed = [c for c in group if classify(c).verdict != "block"]
         if missed:
             print(f"  missed ({mechanism}): " + "; ".join(missed[:3]))
+    from tests.shell.redteam_blind import BLIND_BENIGN, BLIND_BENIGN_IN_CONTEXT, BLIND_DANGEROUS
+
+    print("blind batches (first contact: docs/safety.md), now:")
+    for batch, group in BLIND_DANGEROUS.items():
+        tricky = BLIND_BENIGN[batch] + BLIND_BENIGN_IN_CONTEXT[batch]
+        blocked = sum(classify(c).verdict == "block" for c in group)
+        false = sum(classify(c).verdict == "block" for c in tricky)
+        print(
+            f"  {batch}: blocks {blocked}/{len(group)} dangerous ({blocked / len(group):.3f}), "
+            f"{false}/{len(tricky)} benign ({false / len(tricky):.3f})"
+        )
 
 
 def main() -> None:

@@ -39,7 +39,8 @@ class SimpleCommand:
     the same command list: the previous pipeline stage, and the commands of substitutions in the
     arguments or in the name. ``inputs`` tags what the command consumes (``download:curl``,
     ``secret:~/.ssh/id_rsa`` ...: see ``textflow.Flow``) from stdin and from substitutions;
-    ``stdin_text`` is its stdin when known; ``cwd`` the working directory when known.
+    ``stdin_text`` is its stdin when known; ``cwd`` the working directory when known; ``endless`` that
+    it runs over and over, in a loop whose condition never fails.
     """
 
     program: str
@@ -56,6 +57,7 @@ class SimpleCommand:
     in_pipeline: bool = False
     inputs: frozenset[str] = frozenset()
     cwd: str | None = None
+    endless: bool = False  # inside a loop that never ends (`while true`, `for ((;;))`)
 
     @property
     def argv(self) -> tuple[str, ...]:

@@ -137,6 +137,7 @@ class Loop:
     cond: Script
     body: Script
     redirs: list[Redir] = field(default_factory=list)
+    until: bool = False  # `until COND` loops while COND fails
 
 
 @dataclass(slots=True)
@@ -493,7 +494,7 @@ class Reader:
             if reserved in ("while", "until"):
                 cond = self._list(frozenset({"do"}), frozenset())
                 body = self._do_done()
-                return self._with_redirects(Loop(cond, body))
+                return self._with_redirects(Loop(cond, body, until=reserved == "until"))
             if reserved in ("for", "select"):
                 return self._with_redirects(self._for())
             if reserved == "case":

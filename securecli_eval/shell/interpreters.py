@@ -19,10 +19,10 @@ import codecs
 import posixpath
 import re
 import zlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
-from securecli_eval.shell.textflow import from_bytes
+from securecli_eval.shell.textflow import from_bytes, printf_format
 from securecli_eval.shell.wrappers import SHELLS
 
 LANGUAGES: dict[str, str] = {
@@ -136,15 +136,30 @@ def script_operand(language: str, args: Sequence[str]) -> str | None:
     return None
 
 
-def read(language: str, code: str, depth: int = 0) -> Reading:
-    """What ``code`` in ``language`` does."""
+def read(language: str, code: str, depth: int = 0, presets: Mapping[str, str] | None = None) -> Reading:
+    """What ``code`` in ``language`` does; ``presets`` are variables set on the command line (awk ``-v``)."""
     if len(code) > 200_000 or depth > 4:
         return NOTHING
     if language == "python":
         reading = _PythonReader(depth).read(code)
         if reading is not None:
             return reading
-    return _read_by_tokens(language, code)
+    return _read_by_tokens(language, _Constants(language, code, presets or {}).folded(), code, depth)
+
+
+def presets(language: str, args: Sequence[str]) -> dict[str, str]:
+    """Variables given on the command line: awk's ``-v NAME=VALUE`` and ``--assign NAME=VALUE``."""
+    if language != "awk":
+        return {}
+    found: dict[str, str] = {}
+    for index, arg in enumerate(args):
+        value = args[index + 1] if arg in ("-v", "--assign") and index + 1 < len(args) else None
+        if value is None and arg.startswith("-v") and len(arg) > 2:
+            value = arg[2:]
+        name, eq, text = (value or "").partition("=")
+        if eq and re.fullmatch(r"[A-Za-z_]\w*", name):
+            found[name] = text
+    return found
 
 
 # ---- python -------------------------------------------------------------------------------------------
@@ -195,6 +210,20 @@ _SENDS = {
     "ftplib.FTP",
     "httpx.post",
 }
+
+
+_PATH_IDENTITIES = {  # functions of a path that leave what it names unchanged, for the rules
+    "os.path.expanduser",
+    "os.path.expandvars",
+    "os.path.abspath",
+    "os.path.realpath",
+    "os.path.normpath",
+    "pathlib.Path.expanduser",
+    "pathlib.Path.resolve",
+    "pathlib.Path",
+}
+_NORMALISERS = {"os.path.abspath", "os.path.realpath", "os.path.normpath", "pathlib.Path.resolve"}
+_KNOWN_ENVIRONMENT = {"HOME": "~", "TMPDIR": "/tmp"}
 
 
 class _Unknown:
@@ -308,6 +337,9 @@ class _PythonReader(ast.NodeVisitor):
             except (TypeError, ValueError):
                 return UNKNOWN
             return UNKNOWN
+        if isinstance(node, ast.Subscript) and self.dotted(node.value) == "os.environ":
+            key = self.const(node.slice)
+            return _KNOWN_ENVIRONMENT.get(key, UNKNOWN) if isinstance(key, str) else UNKNOWN
         if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Slice):
             value = self.const(node.value)
             step = self.const(node.slice.step) if node.slice.step else None
@@ -331,6 +363,8 @@ class _PythonReader(ast.NodeVisitor):
                         return target.join(items)
                 if method == "decode" and isinstance(target, bytes | bytearray):
                     return from_bytes(bytes(target))
+                if method in ("expanduser", "resolve", "absolute") and isinstance(target, str):
+                    return target  # Path("~").expanduser() still names the home directory
                 if method == "encode" and isinstance(target, str):
                     return target.encode("utf-8", "surrogateescape")
                 if (
@@ -367,6 +401,16 @@ class _PythonReader(ast.NodeVisitor):
             return args[0]
         if func in ("os.path.join", "posixpath.join") and args and all(isinstance(a, str) for a in args):
             return posixpath.join(*args)
+        if func in _PATH_IDENTITIES and args and isinstance(args[0], str):
+            return (
+                posixpath.normpath(args[0]) if func in _NORMALISERS and args[0].startswith("/") else args[0]
+            )
+        if func in ("os.getenv", "os.environ.get") and args and args[0] in _KNOWN_ENVIRONMENT:
+            return _KNOWN_ENVIRONMENT[args[0]]
+        if func == "pathlib.Path.home":
+            return "~"
+        if func == "reversed" and args and isinstance(args[0], str | list):
+            return list(reversed(args[0]))
         if func in _LISTINGS:
             return ["*"]  # some entry of the listed directory: a glob over it
         if func == "chr" and args and isinstance(args[0], int):
@@ -441,7 +485,10 @@ class _PythonReader(ast.NodeVisitor):
     def visit_Assign(self, node: ast.Assign) -> None:
         value = self.const(node.value)
         kind = self.kind_of(node.value)
+        function = self.dotted(node.value) if isinstance(node.value, ast.Name | ast.Attribute) else None
         for target in node.targets:
+            if isinstance(target, ast.Name) and function and "." in function:  # f = os.system
+                self.aliases[target.id] = function
             if isinstance(target, ast.Name):
                 self.values[target.id] = value
                 if kind:
@@ -689,6 +736,9 @@ _SECRET_READ = re.compile(
 )
 
 
+_RECURSIVE_ARGUMENT = re.compile(r"[^)]*\brecursive\s*[=:]\s*(?:TRUE|T|true)\b")
+
+
 def _literal_text(literal: str) -> str:
     """The value of ``"a" . "b"``-style concatenated literals (escapes decoded, interpolation kept)."""
     pieces = re.findall(_STRING, literal)
@@ -709,7 +759,244 @@ def _literal_text(literal: str) -> str:
     return "".join(out)
 
 
-def _read_by_tokens(language: str, code: str) -> Reading:
+# ---- constants in the token languages ----------------------------------------------------------------
+
+_PLACEHOLDER = re.compile("\x00(\\d+)\x00")
+_P = "\x00\\d+\x00"
+_JOIN_OPERATOR = {
+    "perl": r"\.",
+    "php": r"\.",
+    "lua": r"\.\.",
+    "ruby": r"\+",
+    "node": r"\+",
+    "awk": "",
+    "r": None,
+}
+_ASSIGNMENT = {  # (sigil, name) then `=`; the right-hand side runs to `;`, a newline or `}`
+    "perl": r"(?:\b(?:my|our|local)\s+)?([$@])(\w+)\s*=(?![=~>])",
+    "php": r"(\$)(\w+)\s*=(?![=>])",
+    "ruby": r"(?<![\w.$@:])()([a-z_]\w*)\s*=(?![=~>])",
+    "node": r"(?:\b(?:const|let|var)\s+)?()([A-Za-z_$][\w$]*)\s*=(?![=>])",
+    "lua": r"(?:\blocal\s+)?()([A-Za-z_]\w*)\s*=(?!=)",
+    "awk": r"()([A-Za-z_]\w*)\s*=(?!=)",
+    "r": r"()([A-Za-z_.][\w.]*)\s*(?:<-|=(?!=))",
+}
+_SIGILS = {"perl": "$", "php": "$"}
+_DECODE_CALLS = re.compile(
+    rf"(?:\bbase64_decode|\bdecode_base64|\bMIME::Base64::decode(?:_base64)?|\bBase64\.(?:strict_|urlsafe_)?decode64"
+    rf"|\batob|\bhex2bin)\s*\(\s*({_P})\s*\)"
+)
+_BUFFER_FROM = re.compile(rf"\bBuffer\.from\(\s*({_P})\s*,\s*({_P})\s*\)\.toString\(\s*\)")
+_REVERSE_CALLS = re.compile(  # reverse(X), reverse X, X.reverse, X:reverse(), X.split("").reverse().join("")
+    rf"(?:\bstring\.reverse|(?<![\w.])(?:scalar\s+)?reverse|\bstrrev|\bstri_reverse)"
+    rf"\s*(?:\(\s*({_P})\s*\)|({_P})(?!\s*(?:\.|\+)))"
+    rf"|(?:(?<![\w$\]])\(\s*({_P})\s*\)|({_P}))"  # parentheses that group, not a call's
+    rf"(?:\.reverse\b|:reverse\(\)|\.split\(\s*{_P}\s*\)\.reverse\(\)\.join\(\s*{_P}\s*\))"
+)
+_JOIN_CALLS = re.compile(
+    rf"\bjoin\s*\(\s*({_P})\s*,\s*((?:{_P}\s*,\s*)*{_P})\s*\)"  # perl join(SEP, LIST)
+    rf"|\[\s*((?:{_P}\s*,\s*)*{_P})\s*\]\.join\(\s*({_P})?\s*\)"  # ruby and node LIST.join(SEP)
+    rf"|\bpaste(0?)\s*\(\s*((?:{_P}\s*,\s*)*{_P})\s*\)"  # R paste0(A, B) and paste(A, B)
+)
+_FORMAT_CALLS = re.compile(  # string.format(FMT, ...), sprintf(FMT, ...), format(FMT, ...)
+    rf"(?:\bstring\.format|\bsprintf|\bformat|\butil\.format)\s*\(\s*({_P})((?:\s*,\s*{_P})*)\s*\)"
+)
+_WORDS = re.compile(r"^\s*(?:qw|%[wW])\s*(?:\((.*)\)|\[(.*)\]|\{(.*)\}|/(.*)/)\s*$", re.DOTALL)
+
+
+class _Constants:
+    """Strings a one-liner builds from constants, folded back into literals: ``$c="rm -rf /"; system $c``
+    reads as ``system "rm -rf /"``, ``"rm -rf " . "/boot"`` as one literal, ``reverse "cte/ fr- mr"`` as
+    ``"rm -rf /etc"``, so the readers below see the command whatever the program did to hide it.
+
+    String literals are masked (``\\x00N\\x00``) so that code is never rewritten inside them; variables
+    assigned a constant (a folded string or a list) are replaced where they are used, and interpolated
+    into double-quoted strings (``"$dir"``, ``"#{dir}"``, `` `${dir}` ``).
+    """
+
+    def __init__(self, language: str, code: str, presets: Mapping[str, str]) -> None:
+        self.language = language
+        self.literals: list[str] = []
+        pattern = _STRING + (r"|`(?:[^`\\]|\\.)*`" if language == "node" else "")
+        self.masked = re.sub(pattern, lambda m: self.literal(m.group(0)), code)
+        self.values: dict[str, str | list[str]] = dict(presets)
+
+    def literal(self, raw: str) -> str:
+        self.literals.append(raw)
+        return f"\x00{len(self.literals) - 1}\x00"
+
+    def quoted(self, text: str) -> str:
+        return self.literal("'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'")
+
+    def text(self, placeholder: str) -> str:
+        """The value of a masked literal, known variables interpolated into double-quoted ones."""
+        raw = self.literals[int(_PLACEHOLDER.fullmatch(placeholder).group(1))]  # type: ignore[union-attr]
+        if raw[0] == "`":
+            raw = '"' + raw[1:-1].replace('"', '\\"') + '"'
+        if raw[0] == '"' and self.values:
+            raw = re.sub(r"\$\{(\w+)\}|#\{(\w+)\}|\$(\w+)", self.interpolate, raw)
+        return _literal_text(raw)
+
+    def interpolate(self, m: re.Match[str]) -> str:
+        name = m.group(1) or m.group(2) or m.group(3)
+        value = self.values.get(name, self.values.get("$" + name))
+        if isinstance(value, list):
+            value = " ".join(value)
+        return m.group(0) if value is None else value.replace("\\", "\\\\").replace('"', '\\"')
+
+    def folded(self) -> str:
+        if not self.literals and not self.values and not re.search(r"\bqw\b|%[wW]", self.masked):
+            return self.masked
+        for _ in range(8):  # constants feed each other: fold, bind, substitute, fold again
+            before = self.masked
+            self.fold()
+            self.bind()
+            self.substitute()
+            if self.masked == before:
+                break
+        return self.unmask(self.masked)
+
+    def unmask(self, masked: str) -> str:
+        def raw(m: re.Match[str]) -> str:
+            literal = self.literals[int(m.group(1))]
+            if literal[0] == "`" or (
+                literal[0] == '"' and self.values and ("$" in literal or "#{" in literal)
+            ):
+                # a template literal, or a string interpolating known variables, becomes a plain string
+                return "'" + self.text(m.group(0)).replace("\\", "\\\\").replace("'", "\\'") + "'"
+            return literal
+
+        return _PLACEHOLDER.sub(raw, masked)
+
+    def fold(self) -> None:
+        def decoded(m: re.Match[str]) -> str:
+            try:
+                data = self.text(m.group(1))
+                if m.group(0).startswith("hex2bin"):
+                    return self.quoted(from_bytes(bytes.fromhex(data)))
+                return self.quoted(from_bytes(base64.b64decode(data + "=" * (-len(data) % 4))))
+            except (ValueError, binascii.Error):
+                return m.group(0)
+
+        def from_buffer(m: re.Match[str]) -> str:
+            data, encoding = self.text(m.group(1)), self.text(m.group(2))
+            try:
+                if encoding == "hex":
+                    return self.quoted(from_bytes(bytes.fromhex(data)))
+                if encoding == "base64":
+                    return self.quoted(from_bytes(base64.b64decode(data + "=" * (-len(data) % 4))))
+            except (ValueError, binascii.Error):
+                pass
+            return m.group(0)
+
+        def reversed_text(m: re.Match[str]) -> str:
+            return self.quoted(self.text(next(g for g in m.groups() if g is not None))[::-1])
+
+        def joined(m: re.Match[str]) -> str:
+            if m.group(1) is not None:
+                separator, items = self.text(m.group(1)), m.group(2)
+            elif m.group(3) is not None:
+                separator, items = (self.text(m.group(4)) if m.group(4) else ""), m.group(3)
+            else:
+                separator, items = ("" if m.group(5) else " "), m.group(6)
+            return self.quoted(separator.join(self.text(p) for p in re.findall(_P, items)))
+
+        self.masked = _DECODE_CALLS.sub(decoded, self.masked)
+        self.masked = _BUFFER_FROM.sub(from_buffer, self.masked)
+        self.masked = _REVERSE_CALLS.sub(reversed_text, self.masked)
+        self.masked = _JOIN_CALLS.sub(joined, self.masked)
+        self.masked = _FORMAT_CALLS.sub(
+            lambda m: self.quoted(
+                printf_format(self.text(m.group(1)), [self.text(p) for p in re.findall(_P, m.group(2))])
+            ),
+            self.masked,
+        )
+        operator = _JOIN_OPERATOR.get(self.language)
+        if operator is not None:  # "a" . "b", "a" .. "b", "a" + "b", awk's "a" "b"
+            chain = re.compile(rf"{_P}(?:\s*{operator}\s*{_P})+")
+            self.masked = chain.sub(
+                lambda m: self.quoted("".join(self.text(p) for p in re.findall(_P, m.group(0)))), self.masked
+            )
+
+    def bind(self) -> None:
+        assignment = _ASSIGNMENT.get(self.language)
+        if assignment is None:
+            return
+        for m in re.finditer(assignment + r"\s*([^;\n}]*)", self.masked):
+            value = self.evaluate(m.group(3))
+            if value is not None:
+                self.values[m.group(1) + m.group(2)] = value
+
+    def evaluate(self, expression: str) -> str | list[str] | None:
+        expression = expression.strip()
+        if re.fullmatch(_P, expression):
+            return self.text(expression)
+        words = _WORDS.match(expression)
+        if words:
+            return next(g for g in words.groups() if g is not None).split()
+        m = re.fullmatch(rf"[(\[]\s*((?:{_P}\s*,\s*)*{_P})\s*,?\s*[)\]]", expression)
+        if m:
+            return [self.text(p) for p in re.findall(_P, m.group(1))]
+        return None
+
+    def substitute(self) -> None:
+        """Each use of a variable holding a constant becomes that constant (a list: its items)."""
+        if not self.values:
+            return
+        names = "|".join(re.escape(n) for n in sorted(self.values, key=len, reverse=True))
+        if self.language in _SIGILS:  # the keys carry their sigil: $c and @c are different variables
+            reference = rf"(?<![\w$@])()({names})\b(?!\s*(?:\[|\{{|->|=(?![=~>])))"
+        else:  # a bare name, not a method, a key or the left of an assignment; *name splats
+            reference = rf"(?<![\w.$@:'\"])(\*?)({names})\b(?!\s*(?:=(?![=~>])|:[^:]))"
+
+        def replace(m: re.Match[str]) -> str:
+            value = self.values[m.group(2)]
+            called = re.match(r"\s*\(", m.string[m.end() : m.end() + 8])
+            if isinstance(value, str) and called and re.fullmatch(r"[A-Za-z_][\w:.]*", value):
+                return value  # $f = "system"; $f("...") calls system
+            if isinstance(value, str):
+                return self.quoted(value)
+            items = ", ".join(self.quoted(v) for v in value)
+            return items if m.group(1) == "*" or self.language in _SIGILS else f"[{items}]"
+
+        self.masked = re.sub(reference, replace, self.masked)
+
+
+_PRINTS = {  # the calls that write to stdout, and whether they end the line
+    "perl": (r"\b(?:print|say)\b", r"say"),
+    "ruby": (r"\b(?:puts|print)\b", r"puts"),
+    "node": (r"\b(?:console\.log|process\.stdout\.write)\b", r"console\.log"),
+    "php": (r"\b(?:echo|print)\b", r"(?!)"),
+    "lua": (r"\b(?:print|io\.write)\b", r"print"),
+    "r": (r"\b(?:cat|print|writeLines)\b", r"writeLines"),
+    "awk": (r"\bprintf?\b", r"print"),
+}
+
+
+def _printed(language: str, code: str) -> str | None:
+    """What a one-liner prints when every print in it is of constant strings (``perl -e 'print "x"'``),
+    so that text piped on into a shell is read; None when anything printed is not known."""
+    calls = _PRINTS.get(language)
+    if calls is None:
+        return None
+    pattern, with_newline = calls
+    out: list[str] = []
+    for m in re.finditer(pattern, code):
+        rest = re.match(
+            r"\s*\(?\s*(" + _LITERALS + r")\s*\)?\s*(?:;|$|\n|\}|\bif\b|\bunless\b)", code[m.end() :]
+        )
+        if rest is None or re.match(r"\s*(?:if|unless)\b", code[m.end() + rest.end(1) :].lstrip(") ")):
+            return None  # prints something computed, or only sometimes
+        text = _literal_text(rest.group(1))
+        out.append(
+            text + ("\n" if re.fullmatch(with_newline, m.group(0)) and not text.endswith("\n") else "")
+        )
+    return "".join(out) if out else None
+
+
+def _read_by_tokens(language: str, code: str, original: str, depth: int) -> Reading:
+    """What ``code`` (constants folded) does; ``original`` is the text as written, where decoding and
+    fetching calls are still visible."""
     actions: list[Action] = []
     label = f"{language} one-liner"
     runner = _RUNNERS.get(language)
@@ -727,15 +1014,20 @@ def _read_by_tokens(language: str, code: str) -> Reading:
                 first = values[0]
                 rest = [v for v in values[1:] if v]
                 actions.append(Action((first, *rest), label=label))
-    if language in ("perl", "ruby", "php", "node"):
+    if language in ("perl", "ruby", "php"):  # in node, backticks quote a template string
         for m in re.finditer(r"`([^`]+)`|\bqx\s*([({/|!])(.+?)[)}/|!]|%x[({](.+?)[)}]", code):
             text = m.group(1) or m.group(3) or m.group(4)
             if text:
                 actions.append(Action(code=text, label=label))
     if language == "perl":
-        for m in re.finditer(r"\bopen\s*\(?\s*\w*\s*,?\s*(" + _LITERALS + r")", code):
+        for m in re.finditer(
+            r"\bopen\s*\(?\s*(?:my\s+)?[$\w]*\s*,?\s*(" + _LITERALS + r")(?:\s*,\s*(" + _LITERALS + r"))?",
+            code,
+        ):
             text = _literal_text(m.group(1)).strip()
-            if text.startswith("|") or text.endswith("|"):
+            if text in ("-|", "|-") and m.group(2):  # open(F, "-|", "cmd")
+                actions.append(Action(code=_literal_text(m.group(2)), label=label))
+            elif text.startswith("|") or text.endswith("|"):
                 actions.append(Action(code=text.strip("|").strip(), label=label))
     if language == "awk":  # print X | "cmd" feeds X to cmd; "cmd" | getline runs cmd
         for m in re.finditer(
@@ -756,10 +1048,13 @@ def _read_by_tokens(language: str, code: str) -> Reading:
         pattern = table.get(language)
         if pattern:
             for m in re.finditer(pattern + r"\s*" + _ARGS, code):
+                recursive = _RECURSIVE_ARGUMENT.match(code, m.end())  # unlink(p, recursive=TRUE)
                 for literal in re.findall(_LITERALS, m.group(1))[:8]:
                     path = _literal_text(literal)
                     if path:
-                        actions.append(Action((*prefix, path), label=label))
+                        actions.append(
+                            Action(("rm", "-rf", path) if recursive else (*prefix, path), label=label)
+                        )
     socket = _SOCKETS.get(language)
     if socket and re.search(socket, code):
         endpoint = _ENDPOINT.search(code)
@@ -777,11 +1072,18 @@ def _read_by_tokens(language: str, code: str) -> Reading:
                 Action(("sh", "-i"), redirects=((">&", target), ("<&", target)), label=f"{language} socket")
             )
         actions.append(Action(("nc", host, port or "0"), tags=secrets, label=f"{language} socket"))
-    if _EVAL_DECODE.search(code):
+    for m in re.finditer(
+        r"\b(?:eval|instance_eval|class_eval|loadstring|load|(?:new\s+)?Function)\s*\(?\s*("
+        + _LITERALS
+        + r")",
+        code,
+    ):
+        actions.extend(read(language, _literal_text(m.group(1)), depth + 1).actions)  # eval of a constant
+    if _EVAL_DECODE.search(original):
         actions.append(
             Action(("sh", "-s"), tags=frozenset({f"decoder:{language}"}), label=f"{language} eval")
         )
-    if _EVAL_FETCH.search(code) or (_FETCHES.search(code) and _EVALUATES.search(code)):
+    if _EVAL_FETCH.search(original) or (_FETCHES.search(original) and _EVALUATES.search(original)):
         actions.append(
             Action(("sh", "-s"), tags=frozenset({f"download:{language}"}), label=f"{language} eval")
         )
@@ -791,7 +1093,12 @@ def _read_by_tokens(language: str, code: str) -> Reading:
         ):
             target = _literal_text(m.group(1))
             mode = _literal_text(m.group(2)) if m.group(2) else ""
-            if target.startswith((">", ">>")):
+            if target.strip() in (">", ">>", "+<", "+>", "+>>") and mode:  # open(F, ">", PATH)
+                target, mode = mode, target.strip()
+                actions.append(
+                    Action((":",), redirects=((">>" if ">>" in mode else ">", target),), label=label)
+                )
+            elif target.startswith((">", ">>")):
                 actions.append(
                     Action(
                         (":",),
@@ -808,4 +1115,4 @@ def _read_by_tokens(language: str, code: str) -> Reading:
             code,
         ):
             actions.append(Action((":",), redirects=((">", _literal_text(m.group(1))),), label=label))
-    return Reading(actions, None)
+    return Reading(actions, _printed(language, code))

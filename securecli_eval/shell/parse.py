@@ -93,6 +93,27 @@ MAX_SOURCES = 64  # producer indices kept per command (stdin_from, args_from)
 
 INTERPRETERS = SHELLS | frozenset(interpreters.LANGUAGES) | frozenset({"source", ".", "tclsh"})
 _DECLARATIONS = frozenset({"export", "declare", "typeset", "local", "readonly"})
+_ALWAYS_SET = frozenset(  # set in every shell: their value is only known at run time, never empty
+    {"?", "$", "!", "-", "RANDOM", "SRANDOM", "PPID", "UID", "EUID", "PATH", "USER", "SHELL", "LOGNAME"}
+    | {"PWD", "HOSTNAME", "HOSTTYPE", "OSTYPE", "MACHTYPE", "BASH", "BASH_VERSION", "BASHPID", "SHLVL"}
+    | {"LINENO", "SECONDS", "EPOCHSECONDS", "EPOCHREALTIME", "GROUPS", "LANG", "TERM"}
+)
+_COMMAND_VARIABLES = frozenset(  # a program runs their value as a command line (through a shell)
+    {"PAGER", "MANPAGER", "GIT_PAGER", "SYSTEMD_PAGER", "EDITOR", "VISUAL", "GIT_EDITOR", "SUDO_EDITOR"}
+    | {"GIT_SSH_COMMAND", "GIT_EXTERNAL_DIFF", "GIT_ASKPASS", "SSH_ASKPASS", "BROWSER", "LESSOPEN"}
+)
+_RUN_BY_THE_SHELL = frozenset({"PROMPT_COMMAND"})  # bash itself runs it before every prompt
+_PATH_DIRECTORIES = (  # where a program written by the script is found by its bare name
+    "/usr/local/sbin",
+    "/usr/local/bin",
+    "/usr/sbin",
+    "/usr/bin",
+    "/sbin",
+    "/bin",
+    "~/.local/bin",
+    "~/bin",
+)
+_MISSING = object()
 _NO_STDIN = frozenset(
     {"echo", "printf", "ls", "find", "true", "false", "cd", "pwd", "date", "whoami", "id", "uname"}
     | {"hostname", "seq", "yes", "sleep", "touch", "mkdir", "rm", "cp", "mv", "ln", "chmod", "chown"}
@@ -119,6 +140,7 @@ class _Context(NamedTuple):
     stdin: Flow | None = None  # None: the terminal
     stdin_from: tuple[int, ...] = ()
     redirects: tuple[Redirect, ...] = ()  # from an enclosing compound command
+    endless: bool = False  # in the body of a loop that never ends
 
     def but(self, **changes: object) -> _Context:
         return self._replace(**changes)
@@ -134,8 +156,13 @@ class _Walker:
         self.called: set[str] = set()
         self.call_stack: list[str] = []
         self.aliases: dict[str, str] = {}
+        self.used_aliases: set[str] = set()
         self.expanding: set[str] = set()
         self.vars: dict[str, Value] = {}
+        self.namerefs: dict[str, str] = {}  # declare -n REF=NAME: REF reads and writes NAME
+        # what a variable's value came from: tags (a secret, a download) and the commands that printed it
+        self.var_tags: dict[str, frozenset[str]] = {}
+        self.var_sources: dict[str, tuple[int, ...]] = {}
         self.positional: tuple[str, ...] | None = None
         self.files: dict[str, Flow] = {}
         self.cwd: str | None = None
@@ -161,6 +188,11 @@ class _Walker:
 
     # ---- scope for expand.py ----------------------------------------------------------------------
     def value(self, name: str) -> Value:
+        name = self.referent(name)
+        if self._tags is not None and name in self.var_tags:  # k=$(cat key); curl -d "$k": the key
+            self._tags.update(self.var_tags[name])
+        if self._sources is not None and name in self.var_sources and len(self._sources) < MAX_SOURCES:
+            self._sources.extend(self.var_sources[name][: MAX_SOURCES - len(self._sources)])
         if name in self.vars:
             return self.vars[name]
         if name.isdigit() and name != "0":
@@ -178,24 +210,47 @@ class _Walker:
             return "/tmp"
         if name == "PWD" and self.cwd is not None:
             return self.cwd
+        if name in _ALWAYS_SET:
+            return Dynamic("$" + name)
         if name == "IFS":
             return DEFAULT_IFS
         if name == "0":
             return "bash"
-        if name in ("?", "$", "!", "-", "RANDOM", "PPID", "UID", "EUID", "PATH", "USER", "SHELL", "LOGNAME"):
-            return Dynamic("$" + name)
         return None
+
+    def referent(self, name: str) -> str:
+        """The variable a name stands for: itself, or what a ``declare -n`` reference names."""
+        for _ in range(8):
+            if name not in self.namerefs:
+                break
+            name = self.namerefs[name]
+        return name
 
     def unset(self, name: str) -> Value:
         """An unset variable: empty in a command name (``r${u}m`` is ``rm``), a placeholder elsewhere."""
         return None if self._name_mode else Dynamic("${" + name + "}")
 
     def assign(self, name: str, value: str) -> None:
-        self.vars[name] = value
+        self.vars[self.referent(name)] = value
+
+    def taint(self, name: str, sources: Iterable[int], tags: Iterable[str], keep: bool = False) -> None:
+        """Remember what the value of ``name`` was made from (``keep``: added to what it had)."""
+        found, produced = set(tags), list(sources)
+        if keep:
+            found |= self.var_tags.get(name, frozenset())
+            produced = [*self.var_sources.get(name, ()), *produced]
+        if found:
+            self.var_tags[name] = frozenset(found)
+        else:
+            self.var_tags.pop(name, None)
+        if produced:
+            self.var_sources[name] = tuple(dict.fromkeys(produced))[:MAX_SOURCES]
+        else:
+            self.var_sources.pop(name, None)
 
     def substitute(self, part: CmdSub) -> str | None:
         flow = self._collect(part.script)
-        return flow.text if flow.text is not None and not flow.partial else None
+        return flow.exact
 
     def process(self, part: ProcSub) -> str:
         """``<(...)`` is a file whose contents are the commands' output: ``bash <(echo ...)`` reads it."""
@@ -226,16 +281,25 @@ class _Walker:
         return flow
 
     # ---- scripts ----------------------------------------------------------------------------------
-    def code(self, text: str, ctx: _Context, label: str, positional: tuple[str, ...] | None = None) -> Flow:
+    def code(
+        self,
+        text: str,
+        ctx: _Context,
+        label: str,
+        positional: tuple[str, ...] | None = None,
+        fragment: bool = False,
+    ) -> Flow:
         """Read ``text`` as shell code run by ``label`` (``sh -c``, ``eval``, a pipe into ``sh`` ...);
-        ``positional`` are ``$0 $1 ...`` of ``sh -c CODE NAME ARG...``."""
+        ``positional`` are ``$0 $1 ...`` of ``sh -c CODE NAME ARG...``; a ``fragment`` (an alias body, a
+        value that may not be shell code at all) need not parse, so what does not is no syntax error."""
         if ctx.depth + 1 > MAX_DEPTH:
             raise AnalysisLimit(f"code strings nested deeper than {MAX_DEPTH}")
         self.spend(len(text) // 8 + 1)
         text = text.replace("\x00", "")
         reader = Reader(text)
         script = reader.script()
-        self.errors.extend(reader.errors)
+        if not fragment:
+            self.errors.extend(reader.errors)
         inner = ctx.but(wrappers=(*ctx.wrappers, label), depth=ctx.depth + 1)
         if positional is None:
             return self.script(script, inner)
@@ -306,7 +370,12 @@ class _Walker:
                 flows.append(self.script(body, ctx))
             return join(flows)
         if kind is Arithmetic:
-            return self.script(node.body, ctx) if node.body is not None else EMPTY  # type: ignore[union-attr]
+            if node.body is None:  # type: ignore[union-attr]
+                return EMPTY
+            clauses = node.text.split(";")  # type: ignore[union-attr]
+            if len(clauses) == 3 and not clauses[1].strip():  # for ((;;)): no condition, no end
+                ctx = ctx.but(endless=True, background=False)
+            return self.script(node.body, ctx)  # type: ignore[union-attr]
         if kind is Cond:
             self.strings(node.words, ctx)  # type: ignore[union-attr]
             return EMPTY
@@ -331,9 +400,11 @@ class _Walker:
         return ctx.but(**changes) if changes else ctx
 
     def loop(self, node: Loop, ctx: _Context) -> Flow:
+        if _never_ends(node.cond, node.until) and not _waits(node.body):  # `while :; do x & done`
+            ctx = ctx.but(endless=True, background=False)
         stdin = ctx.stdin
         reads = _is_read(node.cond)
-        if reads and stdin is not None and stdin.text is not None:
+        if reads and stdin is not None and stdin.text is not None and not stdin.superset:
             flows = []
             for line in stdin.text.splitlines()[:MAX_LOOP_VALUES]:
                 self.script(node.cond, ctx.but(stdin=Flow(line + "\n", stdin.tags)))
@@ -343,10 +414,18 @@ class _Walker:
         return self.script(node.body, ctx)
 
     def for_loop(self, node: For, ctx: _Context) -> Flow:
+        sources: list[int] = []
+        tags: set[str] = set()
         if node.items is None:
             values: list[str] = list(self.positional) if self.positional is not None else ["$@"]
         else:
-            values = [f.text for f in self.fields(node.items, ctx)]
+            saved = self._sources, self._tags
+            self._sources, self._tags = sources, tags
+            try:
+                values = [f.text for f in self.fields(node.items, ctx)]
+            finally:
+                self._sources, self._tags = saved
+        self.taint(node.var, sources, tags)  # for l in $(cat key): each l is some of the key
         values = list(dict.fromkeys(values))
         if len(values) > MAX_LOOP_VALUES:
             notable = [v for v in values if "/" in v or "~" in v or "$" in v]
@@ -370,8 +449,33 @@ class _Walker:
         return out
 
     def simple(self, node: Simple, ctx: _Context) -> Flow:
+        if not node.words or not node.assigns:
+            return self.simple_command(node, ctx)
+        # `IFS= read -r x`, `PAGER=cmd man ls`: assignments before a command last for that command only
+        saved = {a.name: self.vars.get(a.name, _MISSING) for a in node.assigns}
+        try:
+            return self.simple_command(node, ctx)
+        finally:
+            for name, value in saved.items():
+                if value is _MISSING:
+                    self.vars.pop(name, None)
+                else:
+                    self.vars[name] = value  # type: ignore[assignment]
+
+    def simple_command(self, node: Simple, ctx: _Context) -> Flow:
+        references = bool(node.decls) and any(
+            len(w) == 1 and type(w[0]) is Lit and re.fullmatch(r"-[a-zA-Z]*n[a-zA-Z]*", w[0].text)
+            for w in node.words[1:]
+        )
         for assign in (*node.assigns, *node.decls):
+            if references and assign in node.decls and assign.value is not None:
+                self.namerefs[assign.name] = expand_string(assign.value, self)[0]  # declare -n REF=NAME
+                continue
             self.assignment(assign, ctx)
+            if assign.name in _COMMAND_VARIABLES and node.words or assign.name in _RUN_BY_THE_SHELL:
+                value = self.vars.get(assign.name)
+                if isinstance(value, str) and value.strip():
+                    self.code(value.lstrip("|"), ctx.but(stdin=None), f"{assign.name}=", fragment=True)
         if not node.words:
             if node.redirs:  # `> /etc/passwd` runs no program but truncates the file
                 outputs, stdin = self.redirects(node.redirs, ctx)
@@ -386,6 +490,7 @@ class _Walker:
         ):
             name = first[0].text
             self.expanding.add(name)
+            self.used_aliases.add(name)
             try:
                 return self.code(
                     self.aliases[name] + " " + node.source[node.rest : node.end], ctx, f"alias {name}"
@@ -439,20 +544,24 @@ class _Walker:
 
     def assignment(self, assign: Assign, ctx: _Context) -> None:
         self._ctx = ctx
-        self._sources, self._tags = [], set()
+        name = self.referent(assign.name)
+        sources: list[int] = []
+        tags: set[str] = set()
+        self._sources, self._tags = sources, tags
         try:
             if assign.array is not None:
                 values = tuple(f.text for f in self.fields(assign.array, ctx))
-                current = self.vars.get(assign.name)
+                current = self.vars.get(name)
                 if assign.append and isinstance(current, tuple):
                     values = current + values
-                self.vars[assign.name] = values
+                self.vars[name] = values
                 self.assignments.append((assign.name, " ".join(values)))
                 return
             text, dynamic = expand_string(assign.value or (), self)
         finally:
             self._sources, self._tags = None, None
-        current = self.vars.get(assign.name)
+            self.taint(name, sources, tags, keep=assign.append or assign.index is not None)
+        current = self.vars.get(name)
         if assign.index is not None:  # a[N]=x: arrays are kept dense, holes are empty
             position = arithmetic(assign.index, self)
             items = (
@@ -463,11 +572,11 @@ class _Walker:
             else:
                 items.extend([""] * (position + 1 - len(items)))
                 items[position] = text
-            self.vars[assign.name] = tuple(items)
+            self.vars[name] = tuple(items)
         elif assign.append and isinstance(current, str):
-            self.vars[assign.name] = current + text
+            self.vars[name] = current + text
         else:
-            self.vars[assign.name] = Dynamic(text) if dynamic else text
+            self.vars[name] = Dynamic(text) if dynamic else text
         self.assignments.append((assign.name, text))
 
     def redirects(self, redirs: list[Redir], ctx: _Context) -> tuple[list[Redirect], Flow | None]:
@@ -541,13 +650,24 @@ class _Walker:
         wrapper_chain = ctx.wrappers if label is None else (*ctx.wrappers, label)
         all_redirects = (*redirects, *ctx.redirects)
         if program == "xargs":
-            args = self.xargs_arguments(args, stdin_flow)
+            args, *more = self.xargs_arguments(args, stdin_flow)
+            for other in more:  # xargs -I{} runs its command once per input line
+                self.run(
+                    [name, *other],
+                    ctx.but(stdin=None),
+                    redirects=redirects,
+                    stdin=None,
+                    path=path,
+                    name_dynamic=False,
+                )
         if self.files:  # what went into a file the script wrote: zip k.zip ~/.ssh; curl -F f=@k.zip
             for arg in args:
                 known = self.files.get(_file_key(arg.rsplit("@", 1)[-1], self.cwd)) if arg else None
                 if known is not None:
                     inputs.update(t for t in known.tags if t.startswith("secret:"))
         executed = executed_file(program, args, name) if program and self.files else None
+        if executed is None and program and self.files and "/" not in name:
+            executed = self.on_path(name)
         if executed is not None:
             known = self.files.get(_file_key(executed, self.cwd))
             if known is not None and any(t.startswith("download:") for t in known.tags):
@@ -561,12 +681,13 @@ class _Walker:
             stdin_from=ctx.stdin_from if stdin is None else (),
             args_from=args_from,
             name_from=name_from,
-            stdin_text=stdin_flow.text if stdin_flow is not None else None,
+            stdin_text=stdin_flow.text if stdin_flow is not None and not stdin_flow.superset else None,
             function=ctx.function,
             background=ctx.background,
             in_pipeline=ctx.in_pipeline,
             inputs=frozenset(inputs),
             cwd=self.cwd,
+            endless=ctx.endless,
         )
         inner_ctx = ctx.but(wrappers=wrapper_chain, stdin=stdin_flow, redirects=())
         inners = wrappers.runs(program, args) if program else []
@@ -617,27 +738,32 @@ class _Walker:
             return EMPTY
         return out
 
-    def xargs_arguments(self, args: list[str], stdin: Flow | None) -> list[str]:
-        """xargs appends what arrives on stdin (or in its ``-a`` file): known words, or the paths a
-        ``find`` upstream selects."""
+    def xargs_arguments(self, args: list[str], stdin: Flow | None) -> list[list[str]]:
+        """The argument lists xargs runs with: what arrives on stdin (or in its ``-a`` file), known words
+        or the paths a ``find`` upstream selects, appended; or, with ``-I``, each line in place of the
+        replace-string, one run per line."""
         files = wrappers.option_values(args, ("-a", "--arg-file"))
         if files:
             stdin = self.file_flow(files[0])
         if stdin is None:
-            return args
-        items: list[str] = []
-        if stdin.text is not None:
-            delimiter = wrappers.xargs_delimiter(args)
-            text = stdin.text
-            items = [w for w in (text.split(delimiter) if delimiter else text.split()) if w][:MAX_LOOP_VALUES]
-        else:
-            items = [t.split(":", 1)[1] for t in stdin.tags if t.startswith("paths:")][:MAX_LOOP_VALUES]
-        if not items:
-            return args
+            return [args]
         replace = wrappers.xargs_replace(args)
+        items: list[str] = []
+        if stdin.text is not None and not stdin.superset:
+            delimiter = wrappers.xargs_delimiter(args) or ("\n" if replace is not None else None)
+            text = stdin.text
+            pieces = text.split(delimiter) if delimiter else text.split()
+            items = [w.strip() if replace is not None else w for w in pieces if w.strip()][:MAX_LOOP_VALUES]
+        else:  # what find selected: the paths it certainly finds, then "some file it found" last
+            paths = sorted(t.split(":", 1)[1] for t in stdin.tags if t.startswith("paths:"))
+            items = sorted(paths, key=lambda p: p.endswith(("/FOUND", "/**", "*")))[:MAX_LOOP_VALUES]
+        if not items:
+            return [args]
         if replace is not None:
-            return [a.replace(replace, items[0]) if replace in a else a for a in args]
-        return [*args, *items]
+            command = wrappers.xargs_command(args)
+            options = args[: len(args) - len(command)] if command != ["echo"] else args
+            return [[*options, *(a.replace(replace, item) for a in command)] for item in items[:16]]
+        return [[*args, *items]]
 
     def effects(self, command: SimpleCommand, ctx: _Context, stdin: Flow | None) -> Flow:
         """What a command does besides wrapping: builtins' state, interpreters, files it runs, functions."""
@@ -686,7 +812,7 @@ class _Walker:
             target = names[-1] if names else "MAPFILE"
             self.vars[target] = (
                 tuple(stdin.text.splitlines())
-                if stdin is not None and stdin.text is not None
+                if stdin is not None and stdin.text is not None and not stdin.superset
                 else Dynamic("$" + target)
             )
         elif program == "printf" and args[:1] == ["-v"] and len(args) >= 3:
@@ -724,11 +850,28 @@ class _Walker:
             flow = stdin if not operands or operands == ["-"] else self.file_flow(operands[0])
             if flow is not None and flow.text is not None:
                 return self.code(_cron_commands(flow.text, system=False), ctx.but(stdin=None), "crontab")
-        if command.path and "/" in command.path and program:
-            known = self.files.get(_file_key(command.path, self.cwd))
+        if not program and len(args) > 1 and re.fullmatch(r"-[a-zA-Z]*c[a-zA-Z]*", args[0]):
+            # ${SHELL:-sh} -c CODE; the program may be no shell ($PYTHON -c CODE): syntax errors do not count
+            return self.code(args[1], ctx.but(stdin=None), f"{command.path} -c", fragment=True)
+        if program == "ssh" and stdin is not None and wrappers.ssh_reads_commands(args):
+            return self.stdin_code(stdin, ctx, "ssh <stdin")  # the remote shell reads its commands
+        path = command.path if "/" in command.path else None
+        if path is None and command.path and self.files:
+            path = self.on_path(command.path)
+        if path and program:
+            known = self.files.get(_file_key(path, self.cwd))
             if known is not None and known.text is not None:
-                return self.code(known.text, ctx.but(stdin=None), command.path)
+                return self.code(known.text, ctx.but(stdin=None), path)
         return EMPTY
+
+    def on_path(self, name: str) -> str | None:
+        """A file the script wrote into a directory of ``PATH``, run by its bare name (``k`` for
+        ``/usr/local/bin/k``)."""
+        for directory in _PATH_DIRECTORIES:
+            candidate = f"{directory}/{name}"
+            if _file_key(candidate, None) in self.files:
+                return candidate
+        return None
 
     def stdin_code(self, stdin: Flow, ctx: _Context, label: str) -> Flow:
         if stdin.too_large:
@@ -760,7 +903,7 @@ class _Walker:
         if code is None:
             return EMPTY
         self.spend(len(code) // 8 + 1)
-        reading = interpreters.read(language, code)
+        reading = interpreters.read(language, code, presets=interpreters.presets(language, args))
         inner = ctx.but(stdin=None, wrappers=(*ctx.wrappers, label))
         for action in reading.actions:
             if action.code is not None:
@@ -809,7 +952,10 @@ class _Walker:
                 skip = True
             elif not arg.startswith("-"):
                 names.append(arg)
-        line = stdin.text.split("\n", 1)[0] if stdin is not None and stdin.text is not None else None
+        known = stdin is not None and stdin.text is not None and not stdin.superset
+        line = stdin.text.split("\n", 1)[0] if known else None  # type: ignore[union-attr]
+        for name in [*names, *([array] if array else [])] or ["REPLY"]:
+            self.taint(name, (), stdin.tags if stdin is not None else ())
         if array is not None:
             self.vars[array] = tuple(line.split()) if line is not None else Dynamic("$" + array)
             return
@@ -854,9 +1000,15 @@ class _Walker:
             text = textflow.output(
                 program, command.args, stdin.text if stdin is not None else None, self.read_file
             )
-        flow = textflow.limited(text, frozenset(tags))
-        if text is not None and stdin is not None and stdin.partial:
-            flow = flow._replace(partial=True)
+        if text is None and program in textflow.FILTERS and stdin is not None and stdin.text is not None:
+            flow = textflow.limited(stdin.text, frozenset(tags))._replace(
+                superset=True, partial=stdin.partial
+            )
+            text = flow.text  # not computed: some of what it read, which a shell would run all the same
+        else:
+            flow = textflow.limited(text, frozenset(tags))
+            if text is not None and stdin is not None and (stdin.partial or stdin.superset):
+                flow = flow._replace(partial=stdin.partial, superset=stdin.superset)
         joined = [f for f in inner if f is not EMPTY]
         if joined:
             combined = join([*joined, flow]) if text is not None else join(joined)
@@ -925,6 +1077,38 @@ class _Walker:
             self.code(code, self._ctx.but(stdin=None, redirects=(), in_pipeline=False), f"written to {path}")
 
 
+_ALWAYS_TRUE = frozenset({"true", ":", "/bin/true", "/usr/bin/true", "[ 1 ]", "((1))", "[[ 1 ]]"})
+
+
+def _never_ends(cond: Script, until: bool) -> bool:
+    """``while true``, ``while :``, ``until false``: a condition that never stops the loop."""
+    if len(cond.items) != 1 or len(cond.items[0][0].pipelines) != 1:
+        return False
+    commands = cond.items[0][0].pipelines[0].commands
+    if len(commands) != 1:
+        return False
+    command = commands[0]
+    if isinstance(command, Arithmetic) and command.body is None:
+        return not until and command.text.strip() not in ("", "0")
+    if not isinstance(command, Simple) or command.assigns or command.redirs:
+        return False
+    words = [w[0].text for w in command.words if len(w) == 1 and isinstance(w[0], Lit)]
+    if len(words) != len(command.words):
+        return False
+    text = " ".join(words)
+    return text in ("false", "/bin/false") if until else text in _ALWAYS_TRUE
+
+
+def _waits(body: Script) -> bool:
+    """The loop body waits for what it started (``wait``), so its background jobs do not pile up."""
+    for and_or, _ in body.items:
+        for pipeline in and_or.pipelines:
+            for command in pipeline.commands:
+                if isinstance(command, Simple) and command.words and command.words[0] == (Lit("wait"),):
+                    return True
+    return False
+
+
 def _is_read(script: Script) -> bool:
     if len(script.items) != 1:
         return False
@@ -985,6 +1169,9 @@ def _parse(script: str) -> ParsedScript:
         for name in list(walker.functions):
             if name not in walker.called:
                 walker.call(name, [], _Context(function=name))
+        for name, body in list(walker.aliases.items()):  # `alias ls='rm -rf ~'` runs when ls is typed
+            if name not in walker.used_aliases:
+                walker.code(body, _Context(), f"alias {name}", fragment=True)
     except AnalysisLimit as error:
         limit = str(error)
     except RecursionError:

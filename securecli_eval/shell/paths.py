@@ -47,9 +47,19 @@ def norm_path(path: str) -> str:
     return path
 
 
+_UNSET_LEADING = re.compile(r"^\$\{[A-Za-z_][A-Za-z0-9_]*\}(/.*)$")
+
+
 @functools.lru_cache(maxsize=65536)
 def path_tier(path: str) -> str:
-    """critical | system | unknown | cwd | local: how bad it is to destroy ``path``."""
+    """critical | system | unknown | cwd | local: how bad it is to destroy ``path``.
+
+    A path led by a variable the script never set (``${DIR}/``, as the walker renders it) is what bash
+    makes of it, the rest alone, when that is critical: ``rm -rf "$DIR/"*`` with DIR unset is ``rm -rf /*``.
+    """
+    unset = _UNSET_LEADING.match(path)
+    if unset is not None:
+        return "critical" if path_tier(unset.group(1)) == "critical" else "unknown"
     norm = norm_path(path)
     if norm.endswith("/FOUND"):  # a file `find` selected under a root
         parent = path_tier(norm[: -len("/FOUND")] or "/")
@@ -118,19 +128,54 @@ def glob_candidates(pattern: str) -> tuple[str, ...]:
     return tuple(sorted(path for path in universe if regex.fullmatch(path)))[:8]
 
 
-def _glob_to_regex(pattern: str) -> re.Pattern[str]:
+@functools.lru_cache(maxsize=4096)
+def named_under(
+    root: str, pattern: str, *, whole_path: bool, ignore_case: bool, maxdepth: int | None, kind: str | None
+) -> tuple[str, ...]:
+    """The critical or secret paths under ``root`` that ``find ROOT -name PATTERN`` selects (``-path``
+    when ``whole_path``): on any Linux machine those paths exist, so ``find / -name etc`` finds ``/etc``.
+
+    ``maxdepth`` limits how deep below the root; ``kind`` is ``-type`` (``d``: directories, ``f``: files).
+    """
+    base = norm_path(root)
+    if not base.startswith(("/", "~")):
+        return ()
+    flags = re.IGNORECASE if ignore_case else 0
+    regex = re.compile(_glob_to_regex(pattern, slash_matches=whole_path).pattern, flags)
+    words = vocabulary()
+    directories = words.paths["critical_dirs"]
+    found: list[str] = []
+    for path in sorted(directories | words.paths["critical_files"] | words.paths["glob_universe"]):
+        spelled = "/home/user" + path[1:] if path.startswith("~") else path  # how find spells it
+        under = "/home/user" + base[1:] if base.startswith("~") else base
+        if spelled != under and not spelled.startswith(under.rstrip("/") + "/"):
+            continue
+        depth = spelled[len(under) :].strip("/").count("/") + 1 if spelled != under else 0
+        if maxdepth is not None and depth > maxdepth:
+            continue
+        if (kind == "d") != (path in directories) and kind in ("d", "f"):
+            continue
+        if regex.fullmatch(spelled if whole_path else posixpath.basename(spelled) or "/"):
+            found.append(path)
+    return tuple(found[:8])
+
+
+def _glob_to_regex(pattern: str, slash_matches: bool = False) -> re.Pattern[str]:
     out: list[str] = []
     i = 0
     while i < len(pattern):
         c = pattern[i]
         if c == "*":
-            if pattern.startswith("**", i):
+            if pattern.startswith("**/", i):  # any number of directories, none included
+                out.append("(?:.*/)?")
+                i += 2
+            elif pattern.startswith("**", i) or slash_matches:
                 out.append(".*")
-                i += 1
+                i += 1 if pattern.startswith("**", i) else 0
             else:
                 out.append("[^/]*")
         elif c == "?":
-            out.append("[^/]")
+            out.append("." if slash_matches else "[^/]")
         elif c == "[":
             end = pattern.find("]", i + 2)
             if end < 0:

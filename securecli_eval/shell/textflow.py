@@ -32,13 +32,22 @@ class Flow(NamedTuple):
     Tags are strings ``kind:detail``: ``download:curl``, ``decoder:base64 -d``, ``network:nc``,
     ``shell:bash``, ``secret:~/.ssh/id_rsa``, ``environment:env``, ``paths:/etc/**`` ...
     ``too_large`` says the text exists but exceeded ``MAX_FLOW_TEXT``; ``partial`` that ``text`` is only
-    the known part (``(crontab -l; echo LINE)``: what ``crontab -l`` prints is unknown, ``LINE`` is not).
+    the known part (``(crontab -l; echo LINE)``: what ``crontab -l`` prints is unknown, ``LINE`` is not);
+    ``superset`` that the real text is only some of ``text`` (what a filter like ``grep`` or ``awk`` kept of
+    known input). Code readers read both (fail closed); values (substitutions, ``xargs``, ``read``) are
+    taken only from text that is neither.
     """
 
     text: str | None = None
     tags: frozenset[str] = frozenset()
     too_large: bool = False
     partial: bool = False
+    superset: bool = False
+
+    @property
+    def exact(self) -> str | None:
+        """The text when it is exactly known, else None."""
+        return None if self.partial or self.superset else self.text
 
 
 EMPTY = Flow("", frozenset())
@@ -59,7 +68,8 @@ def join(flows: Sequence[Flow]) -> Flow:
     if partial and not known:
         return Flow(None, tags, too_large)
     joined = limited(known, tags)
-    return joined._replace(partial=partial, too_large=joined.too_large or too_large)
+    superset = any(f.superset for f in flows)
+    return joined._replace(partial=partial, too_large=joined.too_large or too_large, superset=superset)
 
 
 def limited(text: str | None, tags: frozenset[str] = frozenset()) -> Flow:
@@ -438,6 +448,51 @@ def _mktemp(args: list[str], stdin: str | None, read_file: Callable) -> str:
     return f"{(directory or '/tmp').rstrip('/')}/{name}\n"
 
 
+FILTERS = frozenset(
+    {"grep", "egrep", "fgrep", "rg", "awk", "gawk", "mawk", "nawk", "sed", "gsed", "cut", "sort", "uniq"}
+    | {"fold", "fmt", "column", "paste", "expand", "unexpand", "dos2unix", "iconv", "envsubst", "sponge"}
+    | {"head", "tail", "tr", "perl", "nl", "colrm", "shuf", "strings", "xargs"}
+)
+"""Programs whose output, when not computed exactly, is some of the text they read (every line or a
+piece of one): text piped through them into a shell is read as code all the same (``echo CMD | awk
+'{print}' | sh``), as a superset of what runs."""
+
+
+def _cut(args: list[str], stdin: str | None, read_file: Callable) -> str | None:
+    """``cut -c LIST`` and ``cut -d D -f LIST`` of known text."""
+    chars = [v for i, v in enumerate(args) if i and args[i - 1] in ("-c", "-b")]
+    chars += [a[2:] for a in args if a.startswith(("-c", "-b")) and len(a) > 2]
+    fields = [v for i, v in enumerate(args) if i and args[i - 1] == "-f"] + [
+        a[2:] for a in args if a.startswith("-f") and len(a) > 2
+    ]
+    delimiters = [v for i, v in enumerate(args) if i and args[i - 1] == "-d"] + [
+        a[2:] for a in args if a.startswith("-d") and len(a) > 2
+    ]
+    spec = (chars or fields or [None])[0]
+    text = _operand_or_stdin(args, stdin, read_file, frozenset({"-c", "-b", "-f", "-d"}))
+    if text is None or spec is None or not re.fullmatch(r"[\d,-]+", spec):
+        return None
+    wanted: list[tuple[int, int]] = []
+    for piece in spec.split(","):
+        first, _, last = piece.partition("-")
+        start = int(first) if first else 1
+        end = (int(last) if last else 1 << 30) if "-" in piece else start
+        wanted.append((start, end))
+    delimiter = decode_ansi_c(delimiters[0])[:1] if delimiters else "\t"
+    out = []
+    for line in text.splitlines():
+        if chars:
+            out.append("".join(c for i, c in enumerate(line, 1) if any(a <= i <= b for a, b in wanted)))
+        elif delimiter not in line:
+            out.append(line)
+        else:
+            parts = line.split(delimiter)
+            out.append(
+                delimiter.join(p for i, p in enumerate(parts, 1) if any(a <= i <= b for a, b in wanted))
+            )
+    return "".join(line + "\n" for line in out)
+
+
 SILENT = frozenset(
     {"cd", "pushd", "true", "false", ":", "mkdir", "rmdir", "touch", "cp", "mv", "ln", "rm", "chmod", "chown"}
     | {
@@ -491,5 +546,6 @@ PRODUCERS: dict[str, Callable[[list[str], str | None, Callable], str | None]] = 
     "realpath": lambda a, s, r: _path_function(a, s, r, "realpath"),
     "readlink": lambda a, s, r: _path_function(a, s, r, "readlink"),
     "which": _which,
+    "cut": _cut,
     "command": lambda a, s, r: _which(a[1:], s, r) if a[:1] in (["-v"], ["-V"]) else None,
 }

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import posixpath
 import re
+import shlex
 from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
+from securecli_eval.shell.paths import named_under
 from securecli_eval.shell.vocabulary import vocabulary
 
 SHELLS = frozenset(
@@ -148,8 +150,12 @@ def runs(program: str, args: Sequence[str]) -> list[Inner]:
         rest = rest[1:]
     if program == "env":
         split = option_values(args, ("-S", "--split-string"))
-        if split:
-            rest = split[0].split() + rest
+        if split:  # env -S splits its string as a shell would, quotes included
+            try:
+                words = shlex.split(split[0])
+            except ValueError:
+                words = split[0].split()
+            rest = words + rest
     if program in ("sudo", "doas") and not rest:
         return []
     return [Inner(argv=tuple(rest), label=program)] if rest else []
@@ -225,9 +231,79 @@ def find_selects_everything(args: Sequence[str], before: int | None = None) -> b
 
 
 def found(root: str, everything: bool) -> str:
-    """The path standing for what ``find ROOT`` selects: ``ROOT/**`` (every file) or ``ROOT/FOUND``."""
+    """The path standing for what ``find ROOT`` selects: ``ROOT/**`` (every file) or ``ROOT/FOUND``.
+
+    A root that is only a variable the script never set stands for nothing known (bash gives find an
+    empty root, which it rejects, or none, and it searches the working directory): ``ROOT/FOUND``.
+    """
+    if re.fullmatch(r"\$\{[A-Za-z_][A-Za-z0-9_]*\}", root):
+        return root + "/FOUND"
     base = root.rstrip("/") or "/"
     return (base.rstrip("/") + "/**") if everything else (base.rstrip("/") + "/FOUND")
+
+
+_NAME_TESTS = {"-name": (False, False), "-iname": (False, True), "-path": (True, False)}
+_NAME_TESTS |= {"-ipath": (True, True), "-wholename": (True, False), "-iwholename": (True, True)}
+
+
+def find_named(args: Sequence[str], before: int | None = None) -> list[str]:
+    """The critical or secret paths a ``find`` that selects by name only can match under its roots
+    (``find / -maxdepth 1 -name etc`` selects ``/etc``, ``find /lib -name 'libc.so*'`` the C library).
+
+    Empty when another test narrows the selection (time, size, owner...) or a name test is negated:
+    then what it selects is not known, and ``ROOT/FOUND`` stands for it.
+    """
+    selected = list(args[: len(args) if before is None else before])
+    roots = find_roots(selected)
+    index = len(roots) if selected and not selected[0].startswith("-") else 0
+    names: list[tuple[str, bool, bool]] = []
+    maxdepth: int | None = None
+    kind: str | None = None
+    negated = False
+    while index < len(selected):
+        arg = selected[index]
+        value = selected[index + 1] if index + 1 < len(selected) else ""
+        if arg in ("-exec", "-execdir", "-ok", "-okdir"):
+            while index < len(selected) and selected[index] not in (";", "+", "\\;"):
+                index += 1
+        elif arg in _NAME_TESTS:
+            if negated:
+                return []
+            names.append((value, *_NAME_TESTS[arg]))
+            index += 1
+        elif arg in ("!", "-not", "\\!"):
+            negated = True
+            index += 1
+            continue
+        elif arg == "-maxdepth":
+            maxdepth = int(value) if value.isdigit() else None
+            index += 1
+        elif arg in ("-type", "-xtype"):
+            kind = value
+            index += 1
+        elif arg in _FIND_VALUES:
+            index += 1
+        elif arg.startswith("-") and arg not in _FIND_SELECTS_NOTHING_OUT:
+            return []
+        negated = False
+        index += 1
+    candidates: list[str] = []
+    for root in roots:
+        for pattern, whole_path, fold in names:
+            candidates.extend(
+                named_under(
+                    root, pattern, whole_path=whole_path, ignore_case=fold, maxdepth=maxdepth, kind=kind
+                )
+            )
+    return list(dict.fromkeys(candidates))
+
+
+def find_selection(args: Sequence[str], before: int | None = None) -> list[str]:
+    """Paths standing for what ``find`` selects: ``ROOT/**`` when nothing narrows it; otherwise
+    ``ROOT/FOUND`` and the critical paths its name tests can match (``find_named``)."""
+    everything = find_selects_everything(args, before)
+    selection = [found(root, everything) for root in find_roots(args)]
+    return selection if everything else [*find_named(args, before), *selection]
 
 
 def _find(program: str, args: list[str]) -> list[Inner]:
@@ -241,8 +317,7 @@ def _find(program: str, args: list[str]) -> list[Inner]:
         inner = args[index + 1 : end]
         if not inner:
             continue
-        everything = find_selects_everything(args, index)
-        replacement = [found(r, everything) for r in find_roots(args)]  # resolved later against the cwd
+        replacement = find_selection(args, index)  # resolved later against the cwd
         expanded: list[str] = []
         for word in inner:
             if word == "{}":
@@ -250,6 +325,12 @@ def _find(program: str, args: list[str]) -> list[Inner]:
             else:
                 expanded.append(word.replace("{}", replacement[0]))
         inners.append(Inner(argv=tuple(expanded), label=f"find {arg}", keep_outer=True))
+    if "-delete" in args:  # files its name tests select are deleted (a directory only when empty)
+        files = [
+            p for p in find_named(args, args.index("-delete")) if p not in vocabulary().paths["critical_dirs"]
+        ]
+        if files:
+            inners.append(Inner(argv=("rm", "-f", *files), label="find -delete", keep_outer=True))
     return inners
 
 
@@ -257,9 +338,13 @@ _XARGS_VALUES = frozenset({"-I", "-i", "-n", "-P", "-d", "-a", "-E", "-e", "-L",
 _XARGS_VALUES |= frozenset({"--max-procs", "--arg-file", "--delimiter", "--replace", "--eof", "--max-lines"})
 
 
+def xargs_command(args: Sequence[str]) -> list[str]:
+    """The command xargs runs (``echo`` when none is given), without xargs' own options."""
+    return skip_options([a for a in args if not re.match(r"^-[inPdaELls]\S", a)], _XARGS_VALUES) or ["echo"]
+
+
 def _xargs(program: str, args: list[str]) -> list[Inner]:
-    rest = skip_options([a for a in args if not re.match(r"^-[inPdaELls]\S", a)], _XARGS_VALUES)
-    return [Inner(argv=tuple(rest or ["echo"]), label="xargs")]
+    return [Inner(argv=tuple(xargs_command(args)), label="xargs")]
 
 
 def xargs_replace(args: Sequence[str]) -> str | None:
@@ -378,10 +463,13 @@ def _tmux(program: str, args: list[str]) -> list[Inner]:
     return []
 
 
+_TYPED_KEYS = re.compile(r"\\[nr]|\^[MJ]|\\015|\\012")
+
+
 def _screen(program: str, args: list[str]) -> list[Inner]:
     stuff = option_values(args, ("stuff",))
-    if "-X" in args and stuff:
-        return [Inner(code=stuff[0], label="screen -X stuff")]
+    if "-X" in args and stuff:  # typed into the window: screen turns \n, \r, ^M into Enter
+        return [Inner(code=_TYPED_KEYS.sub("\n", stuff[0]), label="screen -X stuff")]
     rest = skip_options(
         args, frozenset({"-S", "-c", "-e", "-h", "-L", "-Logfile", "-p", "-r", "-s", "-t", "-T", "-x"})
     )
@@ -484,20 +572,30 @@ def _rsync(program: str, args: list[str]) -> list[Inner]:
     return [Inner(code=v, label="rsync -e") for v in values if not re.fullmatch(r"\S*ssh\b.*", v)]
 
 
+_SSH_VALUES = frozenset(
+    {"-p", "-i", "-l", "-o", "-F", "-L", "-R", "-D", "-J", "-b", "-c", "-E", "-e", "-m"}
+    | {"-O", "-Q", "-S", "-W", "-w", "-B", "-I", "-P"}
+)
+
+
 def _ssh(program: str, args: list[str]) -> list[Inner]:
     inners: list[Inner] = []
     for option in option_values(args, ("-o",)):
         key, _, value = _key_value(option)
         if key.lower() in ("proxycommand", "localcommand", "knownhostscommand", "remotecommand") and value:
             inners.append(Inner(code=value, label=f"ssh -o {key}"))
-    rest = skip_options(
-        args,
-        frozenset({"-p", "-i", "-l", "-o", "-F", "-L", "-R", "-D", "-J", "-b", "-c", "-E", "-e", "-m"})
-        | frozenset({"-O", "-Q", "-S", "-W", "-w", "-B", "-I", "-P"}),
-    )
+    rest = skip_options(args, _SSH_VALUES)
     if len(rest) > 1:
         inners.append(Inner(code=" ".join(rest[1:]), label="ssh"))
     return inners
+
+
+def ssh_reads_commands(args: Sequence[str]) -> bool:
+    """``ssh HOST`` with no remote command (and no forwarding-only option): the remote login shell
+    reads its commands from ssh's stdin, so ``echo CMD | ssh HOST`` runs CMD."""
+    if any(a in ("-N", "-W", "-s", "-O", "-V", "-G", "-Q") for a in args):
+        return False
+    return len(skip_options(args, _SSH_VALUES)) == 1
 
 
 def _key_value(option: str) -> tuple[str, str, str]:
@@ -587,6 +685,12 @@ def sed_insertions(args: Sequence[str]) -> list[tuple[str, str]]:
     return [(target, text) for target in operands for text in texts]
 
 
+def _man(program: str, args: list[str]) -> list[Inner]:
+    """``man -P CMD`` and ``--pager=CMD``, ``-H BROWSER``: man hands the page to a command line."""
+    values = option_values(args, ("-P", "--pager", "--html"))
+    return [Inner(code=v, label=f"{program} -P", keep_outer=True) for v in values if v.strip()]
+
+
 def _nsenter(program: str, args: list[str]) -> list[Inner]:
     rest = skip_options(args, frozenset({"-t", "--target", "-S", "--setuid", "-G", "--setgid", "-r", "-w"}))
     return [Inner(argv=tuple(rest), label=program, keep_outer=True)] if rest else []
@@ -645,6 +749,7 @@ _READERS: dict[str, Callable[[str, list[str]], list[Inner]]] = {
     "sed": _sed,
     "gsed": _sed,
     "nsenter": _nsenter,
+    "man": _man,
     "busybox": _busybox,
     "exec": _exec,
     "gdb": _gdb,

@@ -9,6 +9,8 @@ honest between releases (``benchmarks/bench_risk.py`` prints the rates).
 
 from __future__ import annotations
 
+from .redteam_blind import BLIND_BENIGN, BLIND_BENIGN_IN_CONTEXT, BLIND_DANGEROUS
+
 # mechanism -> commands that must be blocked
 DANGEROUS: dict[str, list[str]] = {
     "direct deletion": [
@@ -1289,3 +1291,8 @@ WARNED: list[str] = [
     "docker run --privileged -it ubuntu bash",
     "cat ~/.aws/credentials",
 ]
+
+# the blind batches join the corpora (redteam_blind.py): what they caught on first contact stays caught
+DANGEROUS.update(BLIND_DANGEROUS)
+BENIGN.extend(command for batch in BLIND_BENIGN.values() for command in batch)
+BENIGN_IN_CONTEXT.extend(command for batch in BLIND_BENIGN_IN_CONTEXT.values() for command in batch)

@@ -63,9 +63,10 @@ DANGEROUS = {
     "docker run -v /:/host -it alpine chroot /host": "CTR001",
     "nsenter -t 1 -m -u -i -n sh": "CTR002",
     "echo c > /proc/sysrq-trigger": "SYS001",
+    "rm -rf $DIR/": "DEL001",  # DIR is never set: bash runs rm -rf /
 }
 WARNED = {
-    "rm -rf $DIR/": "DEL101",
+    "rm -rf $DIR/build": "DEL101",  # whatever DIR is, not a system directory once empty
     "sudo rm -rf /var/lib/docker": "DEL101",
     "sudo -i": "PRIV101",
     "history -c": "EVA101",

@@ -362,7 +362,7 @@ VERDICTS: tuple[tuple[str, str | None, str], ...] = (
     ("block", "OBF001", "xargs mail | python -c 'import base64;exec(base64.b64decode(\"x\"))'"),
     ("block", "PERM001", "sudo chown -R $(whoami):admin /usr/local"),
     ("block", "PERM001", "sudo chown -R `whoami` /usr/local"),
-    ("block", "PERM001", "sudo chown -R test /home/test"),
+    ("allow", None, "sudo chown -R test /home/test"),  # a home given back to its owner
     ("block", "PERM001", "sudo chown -R www-data:www-data /var/www"),
     ("block", "PERM002", "chmod 644 ~/.ssh/id_rsa"),
     ("block", "PERM002", "chmod 666 /etc/shadow"),
@@ -542,7 +542,8 @@ VERDICTS: tuple[tuple[str, str | None, str], ...] = (
     ("allow", None, "volta pin node|npm|yarn@version"),
     ("allow", None, "watch [-c|--color] ls --color=always"),
     # rules added when effects started being read: system files, preloads, code run from persistence points
-    ("warn", "DEL103", "find /etc -name '*.conf' -exec rm {} +"),
+    ("block", "DEL003", "find /etc -name '*.conf' -exec rm {} +"),  # every config file, /etc/resolv.conf too
+    ("block", "DEL013", "shred -u ~/.ssh/id_rsa"),
     ("warn", "DEL103", "find ~ -name '*.bak' -print0 | xargs -0 shred -u"),
     ("block", "DEL012", "tar czf /dev/null --remove-files /etc"),
     ("block", "DEL012", "zip -rm /tmp/home.zip ~"),

@@ -1,0 +1,152 @@
+"""Interpreter one-liners that build their command from constants are read as that command, in every
+token-read language, however the string is put together (hypothesis composes the pieces)."""
+
+from __future__ import annotations
+
+import base64
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from securecli_eval.shell.interpreters import read
+from securecli_eval.shell.risk import classify
+
+DANGEROUS = ["rm -rf /", "rm -rf /etc", "mkfs.ext4 /dev/sda", "dd if=/dev/zero of=/dev/sdb", "chmod -R 777 /"]
+HARMLESS = ["ls -la", "echo hello", "date", "uname -a"]
+
+
+class Language:
+    """How one language writes a string literal and the ways of building a string from constants."""
+
+    def __init__(self, program: str, option: str, concat: str, run: str, assign: str, **ways: str) -> None:
+        self.program, self.option, self.concat, self.run, self.assign = program, option, concat, run, assign
+        self.ways = ways  # name -> template over {x} (an expression) or {b64} (base64 text)
+
+    @staticmethod
+    def literal(text: str) -> str:
+        return '"' + text + '"'
+
+    def one_liner(self, expression: str, through_variable: bool) -> str:
+        if through_variable:
+            code = self.assign.format(e=expression) + self.run.format(x=self.variable)
+        else:
+            code = self.run.format(x=expression)
+        if self.program == "awk":
+            code = "BEGIN { " + code + " }"
+        return f"{self.program} {self.option} '{code}'".replace("  ", " ")
+
+    @property
+    def variable(self) -> str:
+        return {"perl": "$v", "php": "$v"}.get(self.program, "v")
+
+
+LANGUAGES = [
+    Language(
+        "perl",
+        "-e",
+        " . ",
+        "system({x});",
+        "my $v = {e}; ",
+        reverse="scalar reverse({x})",
+        join='join("", {x}, "")',
+        format='sprintf("%s", {x})',
+        b64='decode_base64("{b64}")',
+    ),
+    Language(
+        "ruby",
+        "-e",
+        " + ",
+        "system({x})",
+        "v = {e}; ",
+        reverse="({x}).reverse",
+        join='[{x}, ""].join("")',
+        format='format("%s", {x})',
+        b64='Base64.decode64("{b64}")',
+    ),
+    Language(
+        "php",
+        "-r",
+        " . ",
+        "system({x});",
+        "$v = {e}; ",
+        reverse="strrev({x})",
+        format='sprintf("%s", {x})',
+        b64='base64_decode("{b64}")',
+    ),
+    Language(
+        "node",
+        "-e",
+        " + ",
+        'require("child_process").execSync({x})',
+        "const v = {e}; ",
+        reverse='({x}).split("").reverse().join("")',
+        join='[{x}, ""].join("")',
+        b64='Buffer.from("{b64}", "base64").toString()',
+    ),
+    Language(
+        "lua",
+        "-e",
+        " .. ",
+        "os.execute({x})",
+        "local v = {e}; ",
+        reverse="string.reverse({x})",
+        format='string.format("%s", {x})',
+    ),
+    Language("awk", "", " ", "system({x})", "v = {e}; "),
+]
+
+
+@st.composite
+def expressions(draw: st.DrawFn, language: Language, text: str, depth: int = 0, decoding: bool = True) -> str:
+    """An expression of ``language`` whose value is ``text``: a literal, a concatenation of pieces,
+    or one of the language's ways (reversal, join, format, base64) around a smaller expression."""
+    ways = ["literal", "concat"] + ([] if depth >= 2 else sorted(language.ways))
+    if not decoding:
+        ways = [w for w in ways if w != "b64"]
+    way = draw(st.sampled_from(ways))
+    if way == "literal" or (way == "concat" and len(text) < 2):
+        return language.literal(text)
+    if way == "concat":
+        cut = draw(st.integers(1, len(text) - 1))
+        left = draw(expressions(language, text[:cut], depth + 1, decoding))
+        right = draw(expressions(language, text[cut:], depth + 1, decoding))
+        return left + language.concat + right
+    template = language.ways[way]
+    if way == "b64":
+        return template.format(b64=base64.b64encode(text.encode()).decode())
+    inner = text[::-1] if way == "reverse" else text
+    return template.format(x=draw(expressions(language, inner, depth + 1, decoding)))
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.sampled_from(LANGUAGES), st.sampled_from(DANGEROUS), st.booleans(), st.data())
+def test_a_command_built_from_constants_is_read_as_that_command(
+    language: Language, command: str, through_variable: bool, data: st.DataObject
+) -> None:
+    expression = data.draw(expressions(language, command))
+    one_liner = language.one_liner(expression, through_variable)
+    assert classify(one_liner).verdict == "block", one_liner
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from(LANGUAGES), st.sampled_from(HARMLESS), st.booleans(), st.data())
+def test_the_same_building_around_a_harmless_command_is_not_blocked(
+    language: Language, command: str, through_variable: bool, data: st.DataObject
+) -> None:
+    """(Decoding is left out: running what was decoded is obfuscated execution, OBF001, whatever it is.)"""
+    expression = data.draw(expressions(language, command, decoding=False))
+    one_liner = language.one_liner(expression, through_variable)
+    assert classify(one_liner).verdict != "block", one_liner
+
+
+def test_constants_are_not_rewritten_inside_other_strings() -> None:
+    """A variable's name inside an unrelated string literal is text, not a use of the variable."""
+    reading = read("ruby", 'c = "rm -rf /tmp/x"; puts "c is fine"; system(c)')
+    assert [a.code for a in reading.actions] == ["rm -rf /tmp/x"]
+
+
+def test_what_a_one_liner_prints_is_known_only_when_every_print_is_constant() -> None:
+    assert read("perl", 'print "rm -rf /\\n"').output == "rm -rf /\n"
+    assert read("ruby", 'puts "a"; puts "b"').output == "a\nb\n"
+    assert read("perl", "print $x").output is None
+    assert read("php", 'echo "a" if true').output is None
