@@ -56,9 +56,10 @@ DEFAULT_FIXTURE: dict[str, str] = {
     ".hidden": "secret=not-really\n",
     ".config/app.conf": "[server]\nport=8080\nhost=localhost\ndebug=false\n",
     "config.xml": '<?xml version="1.0"?>\n<config>\n  <port>8080</port>\n  <debug>false</debug>\n</config>\n',
+    # every column sorts the rows differently, so a sort key or a column choice shows
     "data/users.csv": (
-        "id,name,email,age\n1,alice,alice@example.com,34\n2,bob,bob@example.com,27\n"
-        "3,carol,carol@example.com,41\n4,dave,dave@example.org,27\n"
+        "id,name,email,age\n1,alice,white@example.com,34\n2,bob,adams@example.org,27\n"
+        "3,carol,miller@example.com,41\n4,dave,brown@example.net,27\n"
     ),
     "data/sales.csv": "region,amount\nnorth,120\nsouth,80\nnorth,45\neast,300\nsouth,20\n",
     "data/words.txt": "pear\napple\nfig\napple\nbanana\nfig\napple\n",

@@ -20,7 +20,8 @@ import bashlex
 _PARAMETER = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*|[0-9@*#?$!-])")
 _SEPARATORS = frozenset({"|", "||", "&&", ";", "&", "|&", "(", ")", "{", "}", "!"})
 _PREFIX_PROGRAMS = frozenset({"sudo", "env", "nohup", "time", "exec", "command", "builtin", "nice", "stdbuf"})
-_XARGS_VALUE_OPTIONS = frozenset({"-I", "-i", "-L", "-l", "-n", "-P", "-s", "-d", "-E", "-a", "--delimiter"})
+# xargs options whose value is the next word (-i, -l and -e take theirs attached, if any)
+_XARGS_VALUE_OPTIONS = frozenset({"-I", "-L", "-n", "-P", "-s", "-d", "-E", "-a", "--delimiter"})
 
 
 @dataclass(frozen=True)
