@@ -23,7 +23,7 @@ from securecli_eval.sandbox.limits import SandboxLimits
 
 SANDBOX_USER = "sandbox"
 SANDBOX_UID = 1000
-SANDBOX_HOSTNAME = "sandbox"
+SANDBOX_HOSTNAME = "devbox"  # not the user name, so `hostname` and `whoami` print different things
 SANDBOX_HOME = "/home/sandbox"
 WORK_DIR = f"{SANDBOX_HOME}/work"
 SEED_MOUNT = "/run/seed"

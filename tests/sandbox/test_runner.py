@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from securecli_eval.sandbox import SandboxLimits, run_in_sandbox, runner, sandbox_status
-from securecli_eval.sandbox.bwrap import SANDBOX_HOME, WORK_DIR
+from securecli_eval.sandbox.bwrap import SANDBOX_HOME, SANDBOX_HOSTNAME, WORK_DIR
 from securecli_eval.sandbox.fixtures import (
     DEFAULT_AGES,
     DEFAULT_SYMLINKS,
@@ -34,7 +34,7 @@ def test_command_sees_the_default_fixture_as_an_unprivileged_user_in_a_work_dir_
     run = run_in_sandbox('pwd; id -un; id -u; hostname; echo "$HOME"; cat "file with spaces.txt"; ls -A')
     lines = run.stdout_text.splitlines()
     assert run.exit_code == 0, run.stderr_text
-    assert lines[:5] == [WORK_DIR, "sandbox", "1000", "sandbox", SANDBOX_HOME]
+    assert lines[:5] == [WORK_DIR, "sandbox", "1000", SANDBOX_HOSTNAME, SANDBOX_HOME]
     assert "a name with spaces" in lines
     assert {".hidden", ".config", "empty.txt", "data", "logs", "latest.log", "archives"} <= set(lines)
 
