@@ -32,7 +32,14 @@ from dataclasses import dataclass, field
 
 from securecli_eval.sandbox.bwrap import SANDBOX_HOME, WORK_DIR
 from securecli_eval.sandbox.dependencies import unset_variables
-from securecli_eval.sandbox.fixtures import BASE_LINES, FIXED_MTIME, NAME_MAX, Fixture, FixtureEntry
+from securecli_eval.sandbox.fixtures import (
+    BASE_LINES,
+    FIXED_MTIME,
+    NAME_MAX,
+    Fixture,
+    FixtureEntry,
+    git_repository,
+)
 from securecli_eval.sandbox.samples import (
     content_for,
     glob_instances,
@@ -141,7 +148,7 @@ def inputs_for(references: tuple[str, ...], base: Fixture) -> Inputs:
         )
         for call in reference_calls:
             plan.analyse(_substituted(call, values))
-    if not plan.new and not plan.patterns and not values:
+    if not plan.new and not plan.patterns and not values and not plan.repository:
         return Inputs(base)
     arguments = _positional(values)
     environment = tuple(sorted((n, v) for n, v in values.items() if n.isidentifier()))
@@ -283,6 +290,7 @@ class _Plan:
         self.removes = False  # the reference being analysed removes or moves files
         self.sorted: set[str] = set()  # made-up files whose lines must be sorted (comm, join)
         self.made: set[str] = set()  # what the references make themselves (mkdir): never made for them
+        self.repository = False  # a reference calls git: the work dir becomes a repository
 
     # -- paths
     def kind(self, path: str) -> str | None:
@@ -358,6 +366,7 @@ class _Plan:
     def analyse(self, call: Call) -> None:
         for word in call.inputs:
             self.ensure_file(_resolve(word.text))
+        self.repository |= call.program == "git"
         if call.program == "find":
             self._find(call)
         elif call.program in _GREP_PROGRAMS:
@@ -701,6 +710,9 @@ class _Plan:
                     content = b"".join(sorted(content.splitlines(keepends=True)))
                 entry = FixtureEntry("file", content, entry.mode, entry.mtime)
             entries[path] = entry
+        if self.repository:
+            for path, entry in git_repository(WORK_DIR).items():
+                entries.setdefault(path, entry)
         for path in self.augment:
             old = entries[path]
             if is_text(old.content) and self.patterns:

@@ -15,8 +15,10 @@ from securecli_eval.sandbox.fixtures import (
     DEFAULT_AGES,
     DEFAULT_SYMLINKS,
     FIXED_MTIME,
+    default_fixture,
     fixture_for,
 )
+from securecli_eval.sandbox.synthesis import inputs_for
 
 AVAILABLE, REASON = sandbox_status()
 needs_sandbox = pytest.mark.skipif(not AVAILABLE, reason=REASON)
@@ -141,12 +143,12 @@ def test_fixture_key_depends_on_content_only():
 
 
 @needs_sandbox
-@pytest.mark.skipif(
-    shutil.which("git") is None, reason="git is not installed, so the fixture has no repository"
-)
-def test_default_fixture_carries_a_git_repository_with_fixed_history():
-    first = run_in_sandbox("git -C repo log --format='%H %ad %s' --date=iso-strict")
-    second = run_in_sandbox("git -C repo log --format='%H %ad %s' --date=iso-strict")
+@pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed, so there is no repository")
+def test_a_reference_that_calls_git_gets_a_work_dir_with_a_fixed_history():
+    assert not any("/.git" in path for path in default_fixture().entries)  # not carried by every run
+    fixture = inputs_for(("git log --oneline",), default_fixture()).fixture
+    log = "git log --format='%H %ad %s' --date=iso-strict"
+    first, second = run_in_sandbox(log, fixture=fixture), run_in_sandbox(log, fixture=fixture)
     assert first.exit_code == 0, first.stderr_text
     assert first.stdout == second.stdout and len(first.stdout_text.splitlines()) == 2
     assert "2024-01-01T00:00:00+00:00 second commit" in first.stdout_text
