@@ -57,6 +57,15 @@ def calls(command: str) -> tuple[Call, ...]:
     return tuple(result)
 
 
+@functools.lru_cache(maxsize=4096)
+def bashlex_trees(command: str) -> tuple | None:
+    """bashlex's parse of ``command``, shared by everyone who reads it (None when bashlex refuses)."""
+    try:
+        return tuple(bashlex.parse(command))
+    except Exception:  # noqa: BLE001 - bashlex rejects much valid bash; callers fall back to shlex
+        return None
+
+
 def _calls_bashlex(command: str) -> list[Call]:
     found: list[Call] = []
 
@@ -72,7 +81,10 @@ def _calls_bashlex(command: str) -> list[Call]:
             if words:
                 found.append(Call(words[0].text.rsplit("/", 1)[-1], tuple(words[1:]), tuple(inputs)))
 
-    for tree in bashlex.parse(command):
+    trees = bashlex_trees(command)
+    if trees is None:
+        raise ValueError("bashlex cannot parse the command")
+    for tree in trees:
         Collector().visit(tree)
     return found
 
