@@ -496,15 +496,12 @@ class _Plan:
         # corner cases, in the second fixture only, in a directory of their own (so a pattern
         # the shell expands in the work dir expands as before): a name with a space (tells xargs
         # from xargs -0, -exec and -print0); where the reference removes or moves what it finds,
-        # a matching entry of the other kind (tells rm from rm -r, -delete from rm -rf); and a
-        # match in the work dir when the search is elsewhere (tells '*.pl' from an unquoted *.pl)
+        # a matching entry of the other kind (tells rm from rm -r, -delete from rm -rf)
         spaced = glob_instances(pattern, filler="with space")
         if spaced and spaced[0] != name:
             self.corner(f"{directory}/corner/{spaced[0]}", kind)
         if self.removes:
             self.corner(f"{directory}/corner/{name}", "file" if kind == "dir" else "dir")
-        if directory != WORK_DIR and any(char in pattern for char in "*?["):
-            self.corner(f"{WORK_DIR}/{name}", "file")
 
     def _path_matches(
         self, directory: str, test: _NameTest, kind: str, mode: int | None, size: int | None

@@ -310,8 +310,6 @@ def test_a_verdict_that_changes_on_corner_cases_is_undecided():
     assert spaced.equivalent is None and spaced.code == "fixture_sensitive", spaced
     removed = judge_equivalence("find . -name '*.tmp' -exec rm -rf {} +", "find . -name '*.tmp' -delete")
     assert removed.equivalent is None and removed.code == "fixture_sensitive", removed
-    unquoted = judge_equivalence("find /srv/www -name '*.pl'", "find /srv/www -name *.pl")
-    assert unquoted.equivalent is None and unquoted.code == "fixture_sensitive", unquoted
     robust = judge_equivalence(
         "find . -name '*.tmp' -exec cat {} +", "find . -name '*.tmp' -print0 | xargs -0 cat"
     )
@@ -344,3 +342,10 @@ def test_commands_that_plainly_parse_never_start_bash(monkeypatch):
         judge_equivalence("ls -la | sort", "find . -name '*.txt' -exec cat {} +").code
         == "sandbox_unavailable"
     )
+
+
+@needs_sandbox
+def test_a_pattern_quoted_on_one_side_only_is_run_not_called_identical():
+    quoted, unquoted = "find . -name '*.log'", "find . -name *.log"
+    assert judge_equivalence(quoted, unquoted).code != "identical"
+    assert judge_equivalence(quoted, 'find . -name "*.log"').code == "identical"
