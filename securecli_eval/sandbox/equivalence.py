@@ -6,7 +6,9 @@ they did: standard output (exactly, then up to trailing whitespace, then as a mu
 lines when the reference's output is a listing whose order means nothing), whether each
 failed, and the resulting files in HOME, the work dir and /tmp (paths, types, contents,
 modes). An example may have several references; the prediction is equivalent when it is
-equivalent to any one of them.
+equivalent to any one of them. A pair found equal is run once more on a second fixture with
+corner cases of what the references look for (a name with a space, a directory where a
+removing reference looks for files): equal by luck of the first fixture is not equivalent.
 
 The verdict is True, False, or None ("undecided") when execution cannot tell. Undecided is
 not a failure of the prediction: it says the reference cannot serve as ground truth here, and
@@ -14,9 +16,10 @@ not a failure of the prediction: it says the reference cannot serve as ground tr
 (prints nothing, changes no file: any prediction that also does nothing would "match"), it
 hides an error inside a pipeline (it fails under ``pipefail``), either side reads a variable
 nothing sets, the reference needs input files, a program, the network or root the sandbox
-does not have, it fails, times out, floods its output or is not deterministic. Reasons never
-quote what a command printed. The NLC2CMD structural score is kept beside the verdict, never
-mixed into it.
+does not have, it fails, times out, floods its output or is not deterministic, or the verdict
+changes on the corner cases. Reasons never quote what a command printed. The NLC2CMD
+structural score and the overlap of what the two did are kept beside the verdict, never mixed
+into it.
 """
 
 from __future__ import annotations
@@ -386,6 +389,8 @@ def _second_look(reference: str, corners: Inputs, case: _Case) -> _Verdict | Non
         case.pair.prediction, corners, case.pair.setup, pipefail=False, cache=False
     )
     trouble = _prediction_trouble(prediction_run, [(reference, reference_run)], case)
+    if trouble is not None and trouble.equivalent is None:
+        return None  # the machine, not the pair (a sandbox error): the first verdict stands
     if trouble is None:
         same, reason = compare_runs(
             reference_run, prediction_run, order_matters=_order_matters(reference), mentioned=case.mentioned

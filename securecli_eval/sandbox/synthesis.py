@@ -11,15 +11,20 @@ is then judged on that tree, so it cannot shape its own test):
   by extension: text, CSV, JSON, gzip, tar, zip...), also under ``~``, ``/tmp`` and other
   absolute directories outside the system's own (each gets its own size-capped tmpfs);
 * ``find -name/-iname/-path/-regex`` patterns get matching entries, at two depths, with
-  the ``-type``, ``-perm`` and ``-size`` the expression asks for; ``grep --include`` too;
+  the ``-type``, ``-perm`` and ``-size`` the expression asks for, near misses (a case twin, a
+  prefix, for a regex one character more), and an entry that an exclusion (``! -name``) bites
+  on; ``grep --include`` too;
 * ``grep`` patterns get lines that match them (a string generated from the regex) in every
   synthesised file, in the command's stdin, and in existing files it searches by name;
 * variables the reference reads but never sets (``find "$dir" -name "$pattern"``) get a value
   fitting where they appear (a directory, a file, a glob, a number, a word in the files).
 
 Every run of the pair (references and prediction) then meets the same tree, environment,
-positional arguments and stdin. What cannot be made (system paths, users, huge sizes) is
-left alone, and the judge says why the pair stays undecided.
+positional arguments and stdin. ``Inputs.corners`` is a second tree with corner cases of what
+the references look for (a name with a space; for a reference that removes what it finds, a
+matching entry of the other kind): a pair equal on the first and different there agreed by
+luck. What cannot be made (system paths, users, huge sizes) is left alone, and the judge says
+why the pair stays undecided.
 """
 
 from __future__ import annotations
