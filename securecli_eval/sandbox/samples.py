@@ -124,7 +124,7 @@ def _generate(parsed: Iterable, groups: dict[int, str], filler: str = "") -> str
         name = str(op)
         if filler and name == "MAX_REPEAT" and value[1] == sre_parse.MAXREPEAT and _any_character(value[2]):
             out.append(filler)
-            filler = ""  # once: the rest of the instance stays as plain as it would be
+            filler = ""  # the first `.*` of this sequence takes it; the caller checks the match
             continue
         if name == "LITERAL":
             out.append(chr(value))
