@@ -10,6 +10,13 @@ For each half: coverage (share of pairs decided), accuracy and Cohen's kappa on 
 pairs, the confusion matrix, the undecided reasons, and the same figures for exact match
 (whitespace-normalised, any reference) and the NLC2CMD structural score (>= 0.5, best reference).
 
+Then the same for our own labelled set of equivalent rewrites and near misses
+(tests/sandbox/data/labelled_pairs.jsonl; batch 1 was written first and three of its pairs led
+to fixes of the fixture, batch 2 was written afterwards and judged once), and the trade-off
+curve: what coverage, accuracy and kappa would be if a difference whose overlap (the share of
+lines and files the prediction has in common with the closest reference) is at least t were
+called undecided instead of "not equivalent".
+
     python benchmarks/bench_agreement.py [--half all|even|odd] [--workers N] [--dump FILE]
 """
 
@@ -25,12 +32,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from securecli_eval.sandbox import EquivalencePair, judge_many, sandbox_status
+from securecli_eval.sandbox import EquivalencePair, EquivalenceResult, judge_many, sandbox_status
 from securecli_eval.sandbox.structural import structural_score
 
 ROOT = Path(__file__).resolve().parent.parent
 JUDGEMENTS = ROOT / "data" / "raw" / "nl2bash-human-judgements.stc.csv"
 CORPUS = ROOT / "data" / "raw" / "nl2bash.jsonl"
+LABELLED = ROOT / "tests" / "sandbox" / "data" / "labelled_pairs.jsonl"
+THRESHOLDS = (None, 1.0, 0.9, 0.75, 0.5, 0.25)
 
 
 @dataclass(frozen=True)
@@ -92,12 +101,45 @@ def normalise(command: str) -> str:
     return " ".join(command.split())
 
 
+def close_calls_undecided(results: Sequence[EquivalenceResult], threshold: float | None) -> list[bool | None]:
+    """The verdicts, with differences whose overlap is at least ``threshold`` called undecided."""
+    return [
+        None
+        if threshold is not None
+        and result.equivalent is False
+        and result.overlap is not None
+        and result.overlap >= threshold
+        else result.equivalent
+        for result in results
+    ]
+
+
+def curve(results: Sequence[EquivalenceResult], truth: Sequence[bool]) -> None:
+    for threshold in THRESHOLDS:
+        label = "as judged" if threshold is None else f"overlap >= {threshold:.2f} undecided"
+        print(summarise(label, close_calls_undecided(results, threshold), truth))
+
+
+def labelled_set(path: Path, workers: int | None) -> None:
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    pairs = [EquivalencePair(row["reference"], row["prediction"], files=row.get("files")) for row in rows]
+    results = judge_many(pairs, workers=workers)
+    for batch in sorted({row["batch"] for row in rows}) + ["all"]:
+        chosen = [i for i, row in enumerate(rows) if batch == "all" or row["batch"] == batch]
+        truth = [rows[i]["equivalent"] for i in chosen]
+        print(f"labelled set, batch {batch}: {len(chosen)} pairs, {sum(truth)} equivalent")
+        print(summarise("execution judge", [results[i].equivalent for i in chosen], truth))
+    print("trade-off on the labelled set (all batches):")
+    curve(results, [row["equivalent"] for row in rows])
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--half", choices=("all", "even", "odd"), default="all", help="rows to judge")
     parser.add_argument("--workers", type=int, default=None, help="parallel sandboxes (default: the judge's)")
     parser.add_argument("--limit", type=int, default=0, help="judge only the first N rows (0: all)")
     parser.add_argument("--dump", type=Path, help="write one JSON line per row (verdicts and reasons)")
+    parser.add_argument("--labelled", type=Path, default=LABELLED, help="labelled pairs (JSON lines)")
     args = parser.parse_args()
     available, reason = sandbox_status()
     if not available:
@@ -144,6 +186,9 @@ def main() -> int:
             by_index[row.index].code for row in members if by_index[row.index].equivalent is None
         )
         print("  undecided: " + ", ".join(f"{key} {count}" for key, count in reasons.most_common()))
+        print("  trade-off:")
+        curve([by_index[row.index] for row in members], humans)
+    labelled_set(args.labelled, args.workers)
     if args.dump:
         with args.dump.open("w", encoding="utf-8") as handle:
             for row, result in zip(rows, results, strict=True):

@@ -1,15 +1,17 @@
 """Throughput of the equivalence judge: pairs per second on this machine, and what a timeout costs.
 
 Prints numbers measured in this run only (no stored baselines):
-    python benchmarks/bench_equivalence.py [--workers 1,2,4,8] [--repeat N]
+    python benchmarks/bench_equivalence.py [--workers 1,2,4,8] [--repeat N] [--rounds N]
 
 The pairs are everyday references with distinct commands (so no reference run is shared between
 pairs) against equivalent rewrites and near misses, all finishing well within the time limit: the
-"pairs that finish normally" of the throughput goal. A pair whose prediction hangs costs its
-timeout; that cost is measured separately. The machine's CPU count and load are printed, because
-a shared machine's numbers move with what else runs on it. CPU per pair counts this process
-and the sandboxes it waited for (kernel work done elsewhere, such as tearing down network
-namespaces, is not in it), so "2 idle cores" is an upper bound, not a measurement.
+"pairs that finish normally" of the throughput goal. Each round judges every worker count once,
+in turn, so a change in the machine's load spreads over all of them; the median of the rounds
+is printed with the slowest and fastest. A pair whose prediction hangs costs its timeout; that
+cost is measured separately. The machine's CPU count and load average are printed with every
+round, because a shared machine's numbers move with what else runs on it. CPU per pair counts
+this process and the sandboxes it waited for (kernel work done elsewhere, such as tearing down
+network namespaces, is not in it), so "2 idle cores" is an upper bound, not a measurement.
 """
 
 from __future__ import annotations
@@ -59,7 +61,8 @@ def throughput(pairs: list[EquivalencePair], workers: int) -> tuple[float, int, 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workers", default="1,2,4,8", help="comma-separated worker counts to measure")
-    parser.add_argument("--repeat", type=int, default=3, help="distinct copies of the pair set (default 3)")
+    parser.add_argument("--repeat", type=int, default=5, help="distinct copies of the pair set (default 5)")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds over the worker counts (default 3)")
     args = parser.parse_args()
     available, reason = sandbox_status()
     if not available:
@@ -72,16 +75,29 @@ def main() -> int:
         run_in_sandbox("true")
         single.append(time.perf_counter() - started)
     print(f"one sandbox run (`true`): median {statistics.median(single) * 1000:.1f} ms")
-    # a comment makes every copy's reference distinct, so no run is shared between pairs
-    pairs = [
-        EquivalencePair(f"{reference} # {copy}", prediction)
-        for copy in range(args.repeat)
-        for reference, prediction in PAIRS
-    ]
-    for workers in (int(w) for w in args.workers.split(",")):
-        rate, decided, cpu = throughput(pairs, workers)
+    counts = [int(w) for w in args.workers.split(",")]
+    rates: dict[int, list[float]] = {workers: [] for workers in counts}
+    cpus: dict[int, list[float]] = {workers: [] for workers in counts}
+    for round_number in range(args.rounds):
+        for workers in counts:
+            # a comment makes every copy's reference distinct, so no run is shared between pairs
+            pairs = [
+                EquivalencePair(f"{reference} # {round_number} {workers} {copy}", prediction)
+                for copy in range(args.repeat)
+                for reference, prediction in PAIRS
+            ]
+            rate, decided, cpu = throughput(pairs, workers)
+            rates[workers].append(rate)
+            cpus[workers].append(cpu)
+            print(
+                f"round {round_number + 1} workers={workers:2}  {len(pairs)} pairs ({decided} decided)  "
+                f"{rate:.1f} pairs/s  load average {os.getloadavg()[0]:.2f}"
+            )
+    for workers in counts:
+        cpu = statistics.median(cpus[workers])
         print(
-            f"workers={workers:2}  {len(pairs)} pairs ({decided} decided)  {rate:.1f} pairs/s  "
+            f"workers={workers:2}  median {statistics.median(rates[workers]):.1f} pairs/s "
+            f"(slowest {min(rates[workers]):.1f}, fastest {max(rates[workers]):.1f})  "
             f"CPU {cpu * 1000:.1f} ms/pair (2 idle cores: at most {2 / cpu:.0f} pairs/s)"
         )
     limits = SandboxLimits(wall_seconds=1.0)

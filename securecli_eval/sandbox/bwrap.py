@@ -23,7 +23,7 @@ from securecli_eval.sandbox.limits import SandboxLimits
 
 SANDBOX_USER = "sandbox"
 SANDBOX_UID = 1000
-SANDBOX_HOSTNAME = "sandbox"
+SANDBOX_HOSTNAME = "devbox"  # not the user name, so `hostname` and `whoami` print different things
 SANDBOX_HOME = "/home/sandbox"
 WORK_DIR = f"{SANDBOX_HOME}/work"
 SEED_MOUNT = "/run/seed"
@@ -133,6 +133,12 @@ def write_etc(directory: Path) -> None:
             path.chmod(0o755 if path.is_dir() else 0o644)  # the unprivileged sandbox uid reads them
 
 
+@functools.lru_cache(maxsize=8)
+def host_program(name: str) -> str:
+    """A host program's path, looked up once (a PATH search on every run costs more than it seems)."""
+    return shutil.which(name) or name
+
+
 @functools.lru_cache(maxsize=1)
 def system_binds() -> tuple[str, ...]:
     """Read-only binds (or usrmerge symlinks) of the host's programs and libraries."""
@@ -156,7 +162,7 @@ def bwrap_arguments(
 
     ``etc`` is from ``write_etc``, ``shims`` from ``write_shims``.
     """
-    args = [shutil.which("bwrap") or "bwrap", "--unshare-all", "--die-with-parent", "--new-session"]
+    args = [host_program("bwrap"), "--unshare-all", "--die-with-parent", "--new-session"]
     args += ["--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID), "--hostname", SANDBOX_HOSTNAME]
     if info_fd is not None:
         args += ["--info-fd", str(info_fd)]

@@ -1,7 +1,7 @@
 """`securecli-eval equiv`: judge functional equivalence of command pairs from JSON lines.
 
 Reads {"reference", "prediction", "references"?, "files"?, "setup"?} per line on stdin and
-prints {"equivalent", "reason", "structural", "code"} per line, in the same order. A bad line
+prints {"equivalent", "reason", "structural", "code", "overlap"} per line, in the same order. A bad line
 (not JSON, not UTF-8, a missing field, bad fixture files) gets a null verdict with code
 ``bad_pair`` and its one-line error, also on stderr; the other lines are judged as usual and
 the exit code is 1 when any line was bad.

@@ -1,4 +1,4 @@
-"""What a command needs that the sandbox does not give it: variables nobody set.
+"""What a command needs that the sandbox does not give it, and other facts read from its syntax tree.
 
 NL2Bash commands are often lines of a script: ``find "$1" -name "$pattern"``. Run alone,
 ``$1`` and ``$pattern`` expand to nothing, and the command does something else (``find ""``
@@ -7,6 +7,10 @@ wrong reason, so a pair where either side reads a variable that nothing sets is 
 Found statically with tree-sitter-bash: an expansion of a name that is neither in the
 sandbox's environment, nor a shell variable bash sets itself, nor assigned anywhere in the
 command (assignment, ``for``, ``read``, ``declare``...), and has no default (``${x:-y}``).
+
+The same tree tells whether a command leaves work running in the background (``cmd &``: what
+it did depends on when the sandbox ended) and whether it parses at all, without starting
+``bash -n`` for the many commands that plainly do.
 """
 
 from __future__ import annotations
@@ -42,12 +46,37 @@ def _parser() -> Parser:
 
 
 @functools.lru_cache(maxsize=4096)
+def _tree(command: str) -> Node:
+    return _parser().parse(command.encode("utf-8", errors="replace")).root_node
+
+
+def parses_cleanly(command: str) -> bool:
+    """True when tree-sitter-bash reads the command without an error node.
+
+    Bash then accepts it too (on NL2Bash's 12,000 commands, one exception in 11,946); when
+    this says False, only ``bash -n`` can tell, so the caller asks it.
+    """
+    return not _tree(command).has_error
+
+
+def runs_in_background(command: str) -> bool:
+    """Whether the command sends work to the background with ``&`` (not ``&&``, ``&>``, ``>&``)."""
+    stack = [_tree(command)]
+    while stack:
+        node = stack.pop()
+        for child in node.children:
+            if child.type == "&":
+                return True
+            stack.append(child)
+    return False
+
+
+@functools.lru_cache(maxsize=4096)
 def unset_variables(command: str) -> tuple[str, ...]:
     """Names (``1``, ``@``, ``dir``) the command expands although nothing sets them, in order."""
-    tree = _parser().parse(command.encode("utf-8", errors="replace"))
     assigned: set[str] = set()
     used: list[str] = []
-    _collect(tree.root_node, assigned, used)
+    _collect(_tree(command), assigned, used)
     unset = [name for name in used if name not in assigned and name not in _ALWAYS_SET]
     return tuple(dict.fromkeys(unset))
 

@@ -5,9 +5,10 @@ from a fixture: the default one below, or an example's own ``files`` (relative t
 dir). The work dir is ``/home/sandbox/work``, not HOME, so ``mkdir ~/x`` and ``mkdir x`` leave
 different trees and ``echo $HOME`` differs from ``pwd``. The default tree has what commands
 look for: nested and empty directories, hidden files, names with spaces, logs, CSV, sources,
-archives, executables, symlinks (to a file, to a directory, dangling), a few modes, a git
-repository, and modification times spread from minutes to years before the run, so
-``find -mtime``/``-mmin``/``-newer`` select some files and not others.
+archives, executables, symlinks (to a file, to a directory, dangling), a few modes, and
+modification times spread from minutes to years before the run, so
+``find -mtime``/``-mmin``/``-newer`` select some files and not others. A git repository
+(``git_repository``) is added only for references that call git.
 
 ``validate_files`` checks an example's files before anything is written: paths (``.``,
 ``..``, absolute, empty components, name and path length), file/directory collisions and the
@@ -56,9 +57,10 @@ DEFAULT_FIXTURE: dict[str, str] = {
     ".hidden": "secret=not-really\n",
     ".config/app.conf": "[server]\nport=8080\nhost=localhost\ndebug=false\n",
     "config.xml": '<?xml version="1.0"?>\n<config>\n  <port>8080</port>\n  <debug>false</debug>\n</config>\n',
+    # every column sorts the rows differently, so a sort key or a column choice shows
     "data/users.csv": (
-        "id,name,email,age\n1,alice,alice@example.com,34\n2,bob,bob@example.com,27\n"
-        "3,carol,carol@example.com,41\n4,dave,dave@example.org,27\n"
+        "id,name,email,age\n1,alice,white@example.com,34\n2,bob,adams@example.org,27\n"
+        "3,carol,miller@example.com,41\n4,dave,brown@example.net,27\n"
     ),
     "data/sales.csv": "region,amount\nnorth,120\nsouth,80\nnorth,45\neast,300\nsouth,20\n",
     "data/words.txt": "pear\napple\nfig\napple\nbanana\nfig\napple\n",
@@ -146,8 +148,6 @@ BASE_LINES = (
     "epsilon 15 red",
 )
 DEFAULT_STDIN = "".join(line + "\n" for line in BASE_LINES).encode()
-# a small git repository is part of the default tree when git is installed on the host
-DEFAULT_GIT_REPOSITORY = "repo"
 
 
 @dataclass(frozen=True)
@@ -298,7 +298,6 @@ def default_fixture() -> Fixture:
         f"{WORK_DIR}/archives/docs.tar.gz": FixtureEntry("file", _tar_gz(DEFAULT_FIXTURE, "docs/")),
         f"{WORK_DIR}/archives/data.zip": FixtureEntry("file", _zip(DEFAULT_FIXTURE, "data/")),
     }
-    entries |= _git_repository()
     for link, target in DEFAULT_SYMLINKS.items():
         entries[f"{WORK_DIR}/{link}"] = FixtureEntry("symlink", target=target)
     for base, tree in ((SANDBOX_HOME, DEFAULT_HOME), ("/tmp", DEFAULT_TMP)):
@@ -374,14 +373,16 @@ def materialize(fixture: Fixture, directory: Path, owner: int | None = None) -> 
     return directory
 
 
-@functools.lru_cache(maxsize=1)
-def _git_repository() -> dict[str, FixtureEntry]:
-    """A two-commit repository with fixed dates, as entries, so `git log` prints the same every time."""
+@functools.lru_cache(maxsize=4)
+def git_repository(where: str) -> dict[str, FixtureEntry]:
+    """A two-commit repository with fixed dates at ``where``, as entries, so `git log` prints the same
+    every time. Only references that call git get one (``synthesis.py``): every entry is copied into
+    and read back from every sandbox, so what no command looks at is not carried."""
     git = shutil.which("git")
     if git is None:
         return {}
     with tempfile.TemporaryDirectory() as scratch:
-        directory = Path(scratch) / DEFAULT_GIT_REPOSITORY
+        directory = Path(scratch) / "repository"
         directory.mkdir()
         (directory / "hello.txt").write_text("hello\n", encoding="utf-8")
         identity = {"GIT_AUTHOR_NAME": "Sandbox", "GIT_AUTHOR_EMAIL": "sandbox@example.com"}
@@ -402,13 +403,12 @@ def _git_repository() -> dict[str, FixtureEntry]:
             return {}
         entries: dict[str, FixtureEntry] = {}
         for path in sorted(directory.rglob("*")):
-            name = f"{WORK_DIR}/{DEFAULT_GIT_REPOSITORY}/{path.relative_to(directory).as_posix()}"
+            name = f"{where}/{path.relative_to(directory).as_posix()}"
             mode = stat.S_IMODE(path.lstat().st_mode)
             if path.is_dir():
                 entries[name] = FixtureEntry("dir", mode=mode)
             else:
                 entries[name] = FixtureEntry("file", path.read_bytes(), mode | 0o400)
-        entries[f"{WORK_DIR}/{DEFAULT_GIT_REPOSITORY}"] = FixtureEntry("dir", mode=0o755)
         return entries
 
 

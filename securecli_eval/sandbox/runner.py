@@ -56,6 +56,7 @@ from securecli_eval.sandbox.bwrap import (
     WRITABLE_ROOTS,
     Mount,
     bwrap_arguments,
+    host_program,
     write_etc,
     write_shims,
 )
@@ -431,7 +432,7 @@ def _execute(job: _Job, seed: _Seed, host_uid: int, limits: SandboxLimits) -> Sa
 def _drop_root(host_uid: int) -> list[str]:
     if os.geteuid() != 0:
         return []
-    setpriv = shutil.which("setpriv") or "setpriv"
+    setpriv = host_program("setpriv")
     return [
         setpriv,
         f"--reuid={host_uid}",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import bz2
 import gzip
+import hashlib
 import io
 import json
 import lzma
@@ -27,10 +28,11 @@ except ImportError:  # pragma: no cover - older Pythons
     import sre_parse  # type: ignore[no-redef]
 
 
-def glob_instances(pattern: str) -> list[str]:
+def glob_instances(pattern: str, filler: str = "sample") -> list[str]:
     """Names matching a -name glob, and their case-swapped twin: '*.txt' -> 'sample.txt', 'SAMPLE.TXT'.
 
-    The twin tells ``-name`` from ``-iname``, whichever the reference used.
+    The twin tells ``-name`` from ``-iname``, whichever the reference used. ``filler`` is what a
+    ``*`` stands for (another filler gives another name that matches).
     """
     if "/" in pattern or not pattern:
         return []
@@ -39,7 +41,7 @@ def glob_instances(pattern: str) -> list[str]:
     while index < len(pattern):
         char = pattern[index]
         if char == "*":
-            out.append("sample")
+            out.append(filler)
         elif char == "?":
             out.append("x")
         elif char == "[":
@@ -62,17 +64,32 @@ def glob_instances(pattern: str) -> list[str]:
     return [name, name.swapcase()] if name.swapcase() != name else [name]
 
 
-def regex_instance(pattern: str, syntax: str, insensitive: bool) -> str | None:
-    """A string the regex matches (grep BRE/ERE/PCRE, find's emacs syntax), or None if none is found."""
+def regex_instance(pattern: str, syntax: str, insensitive: bool, filler: str = "") -> str | None:
+    """A string the regex matches (grep BRE/ERE/PCRE, find's emacs syntax), or None if none is found.
+
+    ``filler``, when given, is what an unbounded repeat of any character (``.*``) stands for, so
+    an instance can carry another pattern's text (a name the reference excludes, say).
+    """
     try:
         python = _to_python(pattern, syntax)
-        text = _generate(sre_parse.parse(python), {})
+        text = _generate(sre_parse.parse(python), {}, filler)
         flags = re.IGNORECASE if insensitive else 0
-        if re.search(python, text, flags) and "\n" not in text:
+        matches = re.fullmatch if syntax == "emacs" else re.search  # find matches the whole path
+        if matches(python, text, flags) and "\n" not in text:
             return text
     except Exception:  # noqa: BLE001 - any regex we cannot follow simply gets no instance
         return None
     return None
+
+
+def regex_matches(pattern: str, syntax: str, insensitive: bool, text: str) -> bool | None:
+    """Whether ``text`` matches the regex as the program would (None if we cannot tell)."""
+    try:
+        python = _to_python(pattern, syntax)
+        matches = re.fullmatch if syntax == "emacs" else re.search
+        return matches(python, text, re.IGNORECASE if insensitive else 0) is not None
+    except Exception:  # noqa: BLE001 - a regex we cannot follow answers nothing
+        return None
 
 
 _CLASSES = {
@@ -101,10 +118,14 @@ def _to_python(pattern: str, syntax: str) -> str:
     return "".join(out)
 
 
-def _generate(parsed: Iterable, groups: dict[int, str]) -> str:
+def _generate(parsed: Iterable, groups: dict[int, str], filler: str = "") -> str:
     out: list[str] = []
     for op, value in parsed:
         name = str(op)
+        if filler and name == "MAX_REPEAT" and value[1] == sre_parse.MAXREPEAT and _any_character(value[2]):
+            out.append(filler)
+            filler = ""  # the first `.*` of this sequence takes it; the caller checks the match
+            continue
         if name == "LITERAL":
             out.append(chr(value))
         elif name == "NOT_LITERAL":
@@ -115,15 +136,15 @@ def _generate(parsed: Iterable, groups: dict[int, str]) -> str:
             out.append(_class_member(value))
         elif name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
             low, _high, body = value
-            out.append(_generate(body, groups) * max(low, 1))
+            out.append(_generate(body, groups, filler) * max(low, 1))
         elif name == "SUBPATTERN":
             group, _add, _del, body = value
-            text = _generate(body, groups)
+            text = _generate(body, groups, filler)
             if group:
                 groups[group] = text
             out.append(text)
         elif name == "BRANCH":
-            out.append(_generate(value[1][0], groups))
+            out.append(_generate(value[1][0], groups, filler))
         elif name == "GROUPREF":
             out.append(groups.get(value, ""))
         elif name == "CATEGORY":
@@ -133,6 +154,12 @@ def _generate(parsed: Iterable, groups: dict[int, str]) -> str:
         else:
             raise ValueError(f"unsupported regex node {name}")
     return "".join(out)
+
+
+def _any_character(body: Iterable) -> bool:
+    """Whether a repeated body is a single "any character" (``.``)."""
+    items = list(body)
+    return len(items) == 1 and str(items[0][0]) == "ANY"
 
 
 def _class_member(items: list) -> str:
@@ -170,9 +197,9 @@ def _text(patterns: Sequence[str], name: str = "") -> bytes:
     """Generic lines, rotated and thinned by the file's name so two made-up files differ, then patterns."""
     seed = sum(name.encode()) if name else 0
     lines = list(BASE_LINES[seed % len(BASE_LINES) :] + BASE_LINES[: seed % len(BASE_LINES)])
-    if name:
+    if name:  # a token from the path, never the name itself: a filter on names must not match contents
         del lines[seed % 3]
-        lines.insert(seed % 4, f"only in {name.rsplit('/', 1)[-1]}")
+        lines.insert(seed % 4, f"only in file {hashlib.sha256(name.encode()).hexdigest()[:6]}")
     return "".join(line + "\n" for line in lines).encode() + pattern_lines(patterns)
 
 

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 
 import bashlex
 
+from securecli_eval.sandbox.words import bashlex_trees
+
 # utilities whose single-dash options are whole words (find -name), so never split them
 _WORD_OPTION_UTILITIES = frozenset(
     {"find", "java", "gcc", "cc", "clang", "tcpdump", "iptables", "xmlstarlet"}
@@ -59,7 +61,10 @@ def _word_lists_bashlex(command: str) -> list[list[str]]:
             if words:
                 lists.append(words)
 
-    for tree in bashlex.parse(command):
+    trees = bashlex_trees(command)
+    if trees is None:
+        raise ValueError("bashlex cannot parse the command")
+    for tree in trees:
         Collector().visit(tree)
     return lists
 

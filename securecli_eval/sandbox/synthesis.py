@@ -11,28 +11,48 @@ is then judged on that tree, so it cannot shape its own test):
   by extension: text, CSV, JSON, gzip, tar, zip...), also under ``~``, ``/tmp`` and other
   absolute directories outside the system's own (each gets its own size-capped tmpfs);
 * ``find -name/-iname/-path/-regex`` patterns get matching entries, at two depths, with
-  the ``-type``, ``-perm`` and ``-size`` the expression asks for; ``grep --include`` too;
+  the ``-type``, ``-perm`` and ``-size`` the expression asks for, near misses (a case twin, a
+  prefix, for a regex one character more), and an entry that an exclusion (``! -name``) bites
+  on; ``grep --include`` too;
 * ``grep`` patterns get lines that match them (a string generated from the regex) in every
   synthesised file, in the command's stdin, and in existing files it searches by name;
 * variables the reference reads but never sets (``find "$dir" -name "$pattern"``) get a value
   fitting where they appear (a directory, a file, a glob, a number, a word in the files).
 
 Every run of the pair (references and prediction) then meets the same tree, environment,
-positional arguments and stdin. What cannot be made (system paths, users, huge sizes) is
-left alone, and the judge says why the pair stays undecided.
+positional arguments and stdin. ``Inputs.corners`` is a second tree with corner cases of what
+the references look for (a name with a space; for a reference that removes what it finds, a
+matching entry of the other kind): a pair equal on the first and different there agreed by
+luck. What cannot be made (system paths, users, huge sizes) is left alone, and the judge says
+why the pair stays undecided.
 """
 
 from __future__ import annotations
 
+import fnmatch
 import functools
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from securecli_eval.sandbox.bwrap import SANDBOX_HOME, WORK_DIR
 from securecli_eval.sandbox.dependencies import unset_variables
-from securecli_eval.sandbox.fixtures import BASE_LINES, FIXED_MTIME, NAME_MAX, Fixture, FixtureEntry
-from securecli_eval.sandbox.samples import content_for, glob_instances, is_text, pattern_lines, regex_instance
+from securecli_eval.sandbox.fixtures import (
+    BASE_LINES,
+    FIXED_MTIME,
+    NAME_MAX,
+    Fixture,
+    FixtureEntry,
+    git_repository,
+)
+from securecli_eval.sandbox.samples import (
+    content_for,
+    glob_instances,
+    is_text,
+    pattern_lines,
+    regex_instance,
+    regex_matches,
+)
 from securecli_eval.sandbox.words import Call, Word, calls
 
 # top-level directories that are the system's (bound from the host or made by the sandbox)
@@ -44,6 +64,7 @@ MAX_SYNTHESISED_FILE = 12 << 20  # a -size +10M file is made; +1G is not
 MAX_EXTRA_ROOTS = 4
 
 _GREP_PROGRAMS = frozenset({"grep", "egrep", "fgrep", "zgrep", "rgrep"})
+_REMOVING = frozenset({"rm", "rmdir", "unlink", "mv", "shred"})
 _SCRIPTED = frozenset({"sed", "awk", "gawk", "mawk", "nawk"})  # their first operand is a script
 _GREP_VALUE_OPTIONS = frozenset(
     {"-e", "-f", "-m", "-A", "-B", "-C", "-d", "-D", "--regexp", "--file", "--max-count", "--label"}
@@ -65,8 +86,9 @@ _register("uniq", "-f -s -w")
 _register("head tail", "-n -c --lines --bytes")
 _register("cut", "-d -f -c -b --delimiter --fields --characters --bytes")
 _register("paste", "-d --delimiters")
-_register("join", "-t -1 -2 -o -a -e -j -v")
-_register("comm cmp")
+_register("join", "-t -1 -2 -o -a -e -j -v", role="sorted")  # they need sorted input, as a person would make
+_register("comm", role="sorted")
+_register("cmp")
 _register("diff", "-x -X -I -U -C -L --label --exclude", role="any")
 _register("od", "-t -A -N -j -w")
 _register("hexdump", "-n -s -e -f")
@@ -98,6 +120,9 @@ class Inputs:
     fixture: Fixture
     environment: tuple[tuple[str, str], ...] = ()
     arguments: tuple[str, ...] = ()
+    # the same with corner cases of what the references look for (a directory where they look for
+    # files, a name with a space): a verdict that changes there rests on luck, not behaviour
+    corners: Inputs | None = field(default=None, compare=False)
 
     @property
     def bound(self) -> frozenset[str]:
@@ -121,13 +146,25 @@ def inputs_for(references: tuple[str, ...], base: Fixture) -> Inputs:
                 for name in word.parameters:
                     if name in unset and name not in values:
                         values[name] = _value(name, _role(call, index))
+        plan.made |= _made_by(reference_calls)
+        plan.removes = any(
+            call.program in _REMOVING or (call.program == "find" and "-delete" in call.texts())
+            for call in reference_calls
+        )
         for call in reference_calls:
             plan.analyse(_substituted(call, values))
-    if not plan.new and not plan.patterns and not values:
+    if not plan.new and not plan.patterns and not values and not plan.repository:
         return Inputs(base)
     arguments = _positional(values)
     environment = tuple(sorted((n, v) for n, v in values.items() if n.isidentifier()))
-    return Inputs(plan.fixture(), environment, arguments)
+    fixture = plan.fixture()
+    corners = plan.corner_fixture(fixture)
+    return Inputs(
+        fixture,
+        environment,
+        arguments,
+        Inputs(corners, environment, arguments) if corners is not None else None,
+    )
 
 
 # ---------------------------------------------------------------- variables
@@ -254,6 +291,11 @@ class _Plan:
         self.patterns: list[str] = []
         self.augment: list[str] = []  # existing text files a grep searches by name
         self.sizes: dict[str, int] = {}  # made-up files that must have this many bytes
+        self.corners: dict[str, str] = {}  # second fixture only: path -> kind
+        self.removes = False  # the reference being analysed removes or moves files
+        self.sorted: set[str] = set()  # made-up files whose lines must be sorted (comm, join)
+        self.made: set[str] = set()  # what the references make themselves (mkdir): never made for them
+        self.repository = False  # a reference calls git: the work dir becomes a repository
 
     # -- paths
     def kind(self, path: str) -> str | None:
@@ -262,7 +304,7 @@ class _Plan:
             return "dir"
         return entry.kind if entry else None
 
-    def _creatable(self, path: str) -> bool:
+    def _creatable(self, path: str, limit: bool = True) -> bool:
         parts = path.strip("/").split("/")
         if (
             not parts
@@ -270,7 +312,9 @@ class _Plan:
             or any(p in ("", ".", "..") or len(p.encode()) > NAME_MAX for p in parts)
         ):
             return False
-        if len(self.new) >= MAX_NEW_ENTRIES:
+        if limit and len(self.new) >= MAX_NEW_ENTRIES:
+            return False
+        if any("/" + "/".join(parts[:depth]) in self.made for depth in range(1, len(parts) + 1)):
             return False
         tops = {p.split("/")[1] for p in [*self.base.entries, *self.new]} | {parts[0]}
         if len(tops - {"home", "tmp"}) > MAX_EXTRA_ROOTS:
@@ -327,6 +371,7 @@ class _Plan:
     def analyse(self, call: Call) -> None:
         for word in call.inputs:
             self.ensure_file(_resolve(word.text))
+        self.repository |= call.program == "git"
         if call.program == "find":
             self._find(call)
         elif call.program in _GREP_PROGRAMS:
@@ -389,6 +434,8 @@ class _Plan:
                 self.ensure_file(path if path is None or _has_extension(operand) else path + ".gz")
             else:
                 self.ensure_file(path)
+                if role == "sorted" and path is not None:
+                    self.sorted.add(path)
 
     def _find(self, call: Call) -> None:
         texts = call.texts()
@@ -400,21 +447,18 @@ class _Plan:
             starts.append(texts[index])
             index += 1
         directories = [_resolve(start) for start in starts] if starts else [WORK_DIR]
-        names: list[str] = []
-        paths: list[str] = []
-        regexes: list[tuple[str, bool]] = []
+        tests: list[_NameTest] = []
         types: set[str] = set()
         mode: int | None = None
         size: int | None = None
         expression = texts[index:]
         for position, text in enumerate(expression[:-1]):
             value = expression[position + 1]
-            if text in ("-name", "-iname", "-lname"):
-                names.append(value)  # negated ones too: what the reference leaves out
-            elif text in ("-path", "-ipath", "-wholename", "-iwholename"):
-                paths.append(value)
+            negated = position > 0 and expression[position - 1] in ("!", "-not")
+            if text in ("-name", "-iname", "-lname", "-path", "-ipath", "-wholename", "-iwholename"):
+                tests.append(_NameTest(text.lstrip("-").lstrip("i"), value, text.startswith("-i"), negated))
             elif text in ("-regex", "-iregex"):
-                regexes.append((value, text == "-iregex"))
+                tests.append(_NameTest("regex", value, text == "-iregex", negated))
             elif text == "-type":
                 types.update(value.split(","))
             elif text == "-perm":
@@ -430,29 +474,79 @@ class _Plan:
             self.ensure_dir(directory)
             if self.kind(directory) != "dir":
                 continue
-            for pattern in names:
-                instances = glob_instances(pattern)
-                for number, instance in enumerate(instances):
-                    self.ensure_file(f"{directory}/{instance}", kind, mode, None if number else size)
-                    self.ensure_file(f"{directory}/nested/{instance}", kind, mode)
-                if not instances:
-                    continue
-                self.ensure_file(f"{directory}/.private/{instances[0]}", kind, mode)  # inside a hidden dir
-                # a near miss: the same name behind a prefix does not match a pattern anchored at its start
-                self.ensure_file(f"{directory}/old-{instances[0]}", kind, mode)
-            for pattern in paths:
-                relative = _path_instance(pattern)
-                if relative:
-                    self.ensure_file(f"{directory}/{relative}", kind, mode, size)
-            for pattern, insensitive in regexes:
-                instance = regex_instance(pattern, "emacs", insensitive)
-                relative = _path_instance(instance) if instance else None
-                if relative:
-                    self.ensure_file(f"{directory}/{relative}", kind, mode, size)
-            if not (names or paths or regexes) and (mode is not None or size is not None):
+            for test in tests:  # negated ones too: what the reference leaves out
+                if test.field in ("name", "lname"):
+                    self._name_matches(directory, test.pattern, kind, mode, size)
+                else:
+                    self._path_matches(directory, test, kind, mode, size)
+            self._both_matches(directory, tests, kind, mode)
+            if not tests and (mode is not None or size is not None):
                 self.ensure_file(
                     f"{directory}/{'sized' if size is not None else 'perm'}.bin", kind, mode, size
                 )
+
+    def _name_matches(
+        self, directory: str, pattern: str, kind: str, mode: int | None, size: int | None
+    ) -> None:
+        instances = glob_instances(pattern)
+        for number, instance in enumerate(instances):
+            self.ensure_file(f"{directory}/{instance}", kind, mode, None if number else size)
+            self.ensure_file(f"{directory}/nested/{instance}", kind, mode)
+        if not instances:
+            return
+        name = instances[0]
+        self.ensure_file(f"{directory}/.private/{name}", kind, mode)  # inside a hidden directory
+        # a near miss: the name behind a prefix does not match a pattern anchored at its start
+        self.ensure_file(f"{directory}/old-{name}", kind, mode)
+        # corner cases, in the second fixture only, in a directory of their own (so a pattern
+        # the shell expands in the work dir expands as before): a name with a space (tells xargs
+        # from xargs -0, -exec and -print0); where the reference removes or moves what it finds,
+        # a matching entry of the other kind (tells rm from rm -r, -delete from rm -rf)
+        spaced = glob_instances(pattern, filler="with space")
+        if spaced and spaced[0] != name:
+            self.corner(f"{directory}/corner/{spaced[0]}", kind)
+        if self.removes:
+            self.corner(f"{directory}/corner/{name}", "file" if kind == "dir" else "dir")
+
+    def _path_matches(
+        self, directory: str, test: _NameTest, kind: str, mode: int | None, size: int | None
+    ) -> None:
+        if test.field == "regex":
+            instance = regex_instance(test.pattern, "emacs", test.insensitive)
+            relative = _path_instance(instance) if instance else None
+        else:
+            relative = _path_instance(test.pattern)
+        if not relative:
+            return
+        self.ensure_file(f"{directory}/{relative}", kind, mode, size)
+        if test.field == "regex":  # near misses: one more character after it, a prefix before its name
+            head, _, name = relative.rpartition("/")
+            self.ensure_file(f"{directory}/{relative}x", kind, mode)
+            self.ensure_file(f"{directory}/{head + '/' if head else ''}old-{name}", kind, mode)
+
+    def _both_matches(self, directory: str, tests: Sequence[_NameTest], kind: str, mode: int | None) -> None:
+        """An entry that matches a positive test and an excluded one, so the exclusion shows."""
+        for positive in (test for test in tests if not test.negated):
+            for negative in (test for test in tests if test.negated):
+                text = _literal(negative)
+                if not text:
+                    continue
+                if positive.field in ("name", "lname"):
+                    names = glob_instances(positive.pattern, filler=text)
+                    relative = names[0] if names else None
+                elif positive.field == "regex":
+                    instance = regex_instance(positive.pattern, "emacs", positive.insensitive, filler=text)
+                    relative = _path_instance(instance) if instance else None
+                else:
+                    relative = _path_instance(positive.pattern.replace("*", text, 1))
+                path = f"{directory}/{relative}"
+                if relative and positive.matches(path, directory) and negative.matches(path, directory):
+                    self.ensure_file(path, kind, mode)
+
+    def corner(self, path: str, kind: str) -> None:
+        """An entry for the second fixture only (``corner_fixture``)."""
+        if self.kind(path) is None and path not in self.corners:
+            self.corners[path] = kind
 
     def _grep(self, call: Call) -> None:
         texts = call.texts()
@@ -586,6 +680,27 @@ class _Plan:
                 ) else self.ensure_file(path)
 
     # -- the result
+    def corner_fixture(self, first: Fixture) -> Fixture | None:
+        """The first fixture plus the corner cases, or None when the references have none."""
+        entries = dict(first.entries)
+        for path, kind in self.corners.items():
+            if not self._creatable(path, limit=False) or any(
+                entries.get(parent, FixtureEntry("dir")).kind != "dir" for parent in _parents(path)
+            ):
+                continue
+            for parent in _parents(path):
+                entries.setdefault(parent, FixtureEntry("dir", mode=0o755))
+            if path in entries:
+                continue
+            if kind == "dir":
+                entries[path] = FixtureEntry("dir", mode=0o755)
+                entries[f"{path}/inside.txt"] = FixtureEntry(
+                    "file", content_for(f"{path}/inside.txt", self.patterns, None)
+                )
+            else:
+                entries[path] = FixtureEntry("file", content_for(path, self.patterns, None), 0o644)
+        return Fixture(entries, stdin=first.stdin) if len(entries) > len(first.entries) else None
+
     def fixture(self) -> Fixture:
         if self.patterns and not self.augment and not any(e.kind == "file" for e in self.new.values()):
             self.ensure_file(f"{WORK_DIR}/match.txt")  # something for `find -exec grep PATTERN` to find
@@ -593,8 +708,13 @@ class _Plan:
         for path, entry in self.new.items():
             if entry.kind == "file":
                 content = content_for(path, self.patterns, self.sizes.get(path))
+                if path in self.sorted and is_text(content):
+                    content = b"".join(sorted(content.splitlines(keepends=True)))
                 entry = FixtureEntry("file", content, entry.mode, entry.mtime)
             entries[path] = entry
+        if self.repository:
+            for path, entry in git_repository(WORK_DIR).items():
+                entries.setdefault(path, entry)
         for path in self.augment:
             old = entries[path]
             if is_text(old.content) and self.patterns:
@@ -612,6 +732,8 @@ def _resolve(text: str) -> str | None:
     """A sandbox path for an argument, or None when it is no plain path (a glob, URL, host:path, -)."""
     if not text or text in ("-", "{}") or any(char in text for char in "*?[]$`\n\0") or "://" in text:
         return None
+    if text.startswith(("<(", ">(")):  # a process substitution: its commands are analysed on their own
+        return None
     if re.match(r"^[^/]*@|^[^/]+:", text):  # user@host, host:path
         return None
     if text == "~" or text.startswith("~/"):
@@ -624,6 +746,15 @@ def _resolve(text: str) -> str | None:
     if ".." in parts or not parts:
         return None
     return "/" + "/".join(parts)
+
+
+def _made_by(reference_calls: Sequence[Call]) -> set[str]:
+    """Directories a reference makes itself (``mkdir out && cp f out/``): made first, it would fail."""
+    made: set[str] = set()
+    for call in reference_calls:
+        if call.program == "mkdir":
+            made |= {path for text in call.texts() if not text.startswith("-") and (path := _resolve(text))}
+    return made
 
 
 def _has_extension(text: str) -> bool:
@@ -652,6 +783,37 @@ def _path_instance(pattern: str) -> str | None:
     if any(part in ("", ".", "..") for part in parts):
         return None
     return "/".join(parts)
+
+
+@dataclass(frozen=True)
+class _NameTest:
+    """One of find's name tests: ``-name``/``-path``/``-regex`` (``field``), its pattern, whether negated."""
+
+    field: str  # name, lname, path, wholename, regex
+    pattern: str
+    insensitive: bool
+    negated: bool
+
+    def matches(self, path: str, start: str) -> bool | None:
+        """Whether find would say this test holds for ``path`` below ``start`` (None: cannot tell)."""
+        shown = "." + path[len(start) :] if start == WORK_DIR else path
+        flags = re.IGNORECASE if self.insensitive else 0
+        if self.field == "regex":
+            return regex_matches(self.pattern, "emacs", self.insensitive, shown)
+        subject = shown.rsplit("/", 1)[-1] if self.field in ("name", "lname") else shown
+        return re.fullmatch(fnmatch.translate(self.pattern), subject, flags | re.DOTALL) is not None
+
+
+def _literal(test: _NameTest) -> str:
+    """The plain text of a test's pattern (``*test*`` -> ``test``), or '' when it has too little."""
+    meta = r"[*?.^$+(){}|\[\]\\]" if test.field == "regex" else r"[*?\[\]\\]"
+    text = re.sub(meta, "", re.sub(r"\[[^\]]*\]", "", test.pattern)).strip("/")
+    return text if len(text) >= 2 and "/" not in text else ""
+
+
+def _parents(path: str) -> list[str]:
+    parts = path.strip("/").split("/")
+    return ["/" + "/".join(parts[:depth]) for depth in range(2, len(parts))]
 
 
 def _octal(value: str) -> int | None:

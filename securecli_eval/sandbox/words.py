@@ -20,7 +20,8 @@ import bashlex
 _PARAMETER = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*|[0-9@*#?$!-])")
 _SEPARATORS = frozenset({"|", "||", "&&", ";", "&", "|&", "(", ")", "{", "}", "!"})
 _PREFIX_PROGRAMS = frozenset({"sudo", "env", "nohup", "time", "exec", "command", "builtin", "nice", "stdbuf"})
-_XARGS_VALUE_OPTIONS = frozenset({"-I", "-i", "-L", "-l", "-n", "-P", "-s", "-d", "-E", "-a", "--delimiter"})
+# xargs options whose value is the next word (-i, -l and -e take theirs attached, if any)
+_XARGS_VALUE_OPTIONS = frozenset({"-I", "-L", "-n", "-P", "-s", "-d", "-E", "-a", "--delimiter"})
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,15 @@ def calls(command: str) -> tuple[Call, ...]:
     return tuple(result)
 
 
+@functools.lru_cache(maxsize=4096)
+def bashlex_trees(command: str) -> tuple | None:
+    """bashlex's parse of ``command``, shared by everyone who reads it (None when bashlex refuses)."""
+    try:
+        return tuple(bashlex.parse(command))
+    except Exception:  # noqa: BLE001 - bashlex rejects much valid bash; callers fall back to shlex
+        return None
+
+
 def _calls_bashlex(command: str) -> list[Call]:
     found: list[Call] = []
 
@@ -71,7 +81,10 @@ def _calls_bashlex(command: str) -> list[Call]:
             if words:
                 found.append(Call(words[0].text.rsplit("/", 1)[-1], tuple(words[1:]), tuple(inputs)))
 
-    for tree in bashlex.parse(command):
+    trees = bashlex_trees(command)
+    if trees is None:
+        raise ValueError("bashlex cannot parse the command")
+    for tree in trees:
         Collector().visit(tree)
     return found
 

@@ -45,7 +45,7 @@ def test_verdicts_come_back_in_input_order_with_reasons():
     verdicts = [json.loads(line) for line in result.stdout.splitlines()]
     assert [v["equivalent"] for v in verdicts] == [True, True, False, True, None]
     assert all(v["reason"] for v in verdicts)
-    assert all(set(v) == {"equivalent", "reason", "structural", "code"} for v in verdicts)
+    assert all(set(v) == {"equivalent", "reason", "structural", "code", "overlap"} for v in verdicts)
 
 
 @pytest.mark.parametrize(

@@ -224,13 +224,130 @@ def test_parallel_judging_keeps_order_and_matches_serial():
 
 
 def test_result_serialises_to_the_cli_shape():
-    assert EquivalenceResult(True, "same", 0.5, "same_behaviour").to_dict() == {
+    assert EquivalenceResult(True, "same", 0.5, "same_behaviour", 1.0).to_dict() == {
         "equivalent": True,
         "reason": "same",
         "structural": 0.5,
         "code": "same_behaviour",
+        "overlap": 1.0,
     }
+
+
+@needs_sandbox
+def test_overlap_says_how_close_a_difference_came():
+    near = judge_equivalence("head -n 5 logs/big.log", "head -n 6 logs/big.log")
+    far = judge_equivalence("head -n 5 logs/big.log", "tail -n 5 logs/big.log")
+    assert near.equivalent is False and far.equivalent is False
+    assert near.overlap == round(5 / 6, 3) and far.overlap == 0.0
+    assert judge_equivalence("ls -la", "ls  -la").overlap is None  # the same words: nothing was run
+    assert judge_equivalence("ls -la logs", "ls -al logs | cat").overlap == 1.0
 
 
 def test_every_undecided_code_has_a_one_line_meaning():
     assert all(text and "\n" not in text for text in UNDECIDED_CODES.values())
+
+
+@needs_sandbox
+def test_failing_like_the_reference_is_no_difference():
+    """`xargs grep` complains about directories as `-exec grep` does: compare what they print."""
+    reference = "find docs -exec grep TODO {} \\;"
+    assert judge_equivalence(reference, "find docs | xargs -I{} grep TODO {}").equivalent is True
+    assert judge_equivalence(reference, "find docs | xargs -I{} grep FIXME {}").equivalent is False
+    clean = judge_equivalence("grep -r TODO docs", "find docs | xargs -I{} grep TODO {}")
+    assert clean.equivalent is False and clean.code == "prediction_fails"
+
+
+@needs_sandbox
+def test_a_silent_failure_is_an_answer_only_from_a_program_whose_status_is_one():
+    silent = judge_equivalence("sh -c 'echo x; exit 3'", "echo x")
+    assert silent.equivalent is None and silent.code == "reference_fails"
+    assert (
+        judge_equivalence("cmp notes.txt numbers.txt", "cmp notes.txt numbers.txt || true").equivalent is True
+    )
+
+
+@needs_sandbox
+def test_what_programs_keep_for_themselves_in_home_is_not_an_effect():
+    hidden = "d=.cac; mkdir -p ~/${d}he/tool; echo hi"  # a program's cache, named nowhere
+    assert judge_equivalence(hidden, "echo hi").equivalent is True
+    assert judge_equivalence("mkdir -p ~/.cache/tool; echo hi", "echo hi").equivalent is False
+
+
+@needs_sandbox
+def test_work_left_in_the_background_is_not_ground_truth():
+    result = judge_equivalence("sort numbers.txt > sorted.txt &", "sort numbers.txt > sorted.txt")
+    assert result.equivalent is None and result.code == "not_deterministic"
+
+
+@needs_sandbox
+def test_a_listing_in_another_order_with_other_prefixes_is_the_same_listing():
+    for order in ("sort", "sort -r"):  # at most one of them is find's own order
+        result = judge_equivalence("find logs -type f", f'find "$PWD/logs" -type f | {order}')
+        assert result.equivalent is True, (order, result)
+
+
+@needs_sandbox
+def test_identities_differ_so_commands_printing_them_differ():
+    assert judge_equivalence("whoami", "hostname").equivalent is False
+    assert judge_equivalence("whoami", "id -un").equivalent is True
+
+
+@needs_sandbox
+def test_a_directory_the_reference_makes_is_not_made_for_it():
+    result = judge_equivalence(
+        "mkdir backup2 && cp notes.txt backup2/", "mkdir backup2; cp notes.txt backup2/x"
+    )
+    assert result.equivalent is False
+    same = judge_equivalence(
+        "mkdir backup2 && cp notes.txt backup2/", "mkdir backup2; cp notes.txt backup2/notes.txt"
+    )
+    assert same.equivalent is True, same
+
+
+@needs_sandbox
+def test_a_verdict_that_changes_on_corner_cases_is_undecided():
+    """Equal on the fixture a person would try, different where a name has a space or a match is a
+    directory: they agreed by luck of the fixture."""
+    spaced = judge_equivalence("find . -name '*.tmp' -exec cat {} +", "find . -name '*.tmp' | xargs cat")
+    assert spaced.equivalent is None and spaced.code == "fixture_sensitive", spaced
+    removed = judge_equivalence("find . -name '*.tmp' -exec rm -rf {} +", "find . -name '*.tmp' -delete")
+    assert removed.equivalent is None and removed.code == "fixture_sensitive", removed
+    robust = judge_equivalence(
+        "find . -name '*.tmp' -exec cat {} +", "find . -name '*.tmp' -print0 | xargs -0 cat"
+    )
+    assert robust.equivalent is True, robust
+
+
+@needs_sandbox
+def test_a_difference_is_rerun_only_where_the_reference_may_vary(monkeypatch):
+    attempts: list[int] = []
+    get = equivalence_module._Runs.get
+
+    def counting(self, command, inputs, setup, *, pipefail, attempt=0, cache=True):
+        attempts.append(attempt)
+        return get(self, command, inputs, setup, pipefail=pipefail, attempt=attempt, cache=cache)
+
+    monkeypatch.setattr(equivalence_module._Runs, "get", counting)
+    assert judge_equivalence("seq 3", "seq 4").equivalent is False
+    assert 1 not in attempts
+    assert judge_equivalence("date +%N", "date +%s").code == "not_deterministic"
+    assert 1 in attempts
+
+
+def test_commands_that_plainly_parse_never_start_bash(monkeypatch):
+    def refuse(command: str):
+        raise AssertionError(f"bash -n was started for {command!r}")
+
+    monkeypatch.setattr("securecli_eval.shell.syntax.check_syntax", refuse)
+    monkeypatch.setattr(equivalence_module, "sandbox_status", lambda: (False, "sandbox unavailable: test"))
+    assert (
+        judge_equivalence("ls -la | sort", "find . -name '*.txt' -exec cat {} +").code
+        == "sandbox_unavailable"
+    )
+
+
+@needs_sandbox
+def test_a_pattern_quoted_on_one_side_only_is_run_not_called_identical():
+    quoted, unquoted = "find . -name '*.log'", "find . -name *.log"
+    assert judge_equivalence(quoted, unquoted).code != "identical"
+    assert judge_equivalence(quoted, 'find . -name "*.log"').code == "identical"

@@ -10,13 +10,15 @@ from pathlib import Path
 import pytest
 
 from securecli_eval.sandbox import SandboxLimits, run_in_sandbox, runner, sandbox_status
-from securecli_eval.sandbox.bwrap import SANDBOX_HOME, WORK_DIR
+from securecli_eval.sandbox.bwrap import SANDBOX_HOME, SANDBOX_HOSTNAME, WORK_DIR
 from securecli_eval.sandbox.fixtures import (
     DEFAULT_AGES,
     DEFAULT_SYMLINKS,
     FIXED_MTIME,
+    default_fixture,
     fixture_for,
 )
+from securecli_eval.sandbox.synthesis import inputs_for
 
 AVAILABLE, REASON = sandbox_status()
 needs_sandbox = pytest.mark.skipif(not AVAILABLE, reason=REASON)
@@ -34,7 +36,7 @@ def test_command_sees_the_default_fixture_as_an_unprivileged_user_in_a_work_dir_
     run = run_in_sandbox('pwd; id -un; id -u; hostname; echo "$HOME"; cat "file with spaces.txt"; ls -A')
     lines = run.stdout_text.splitlines()
     assert run.exit_code == 0, run.stderr_text
-    assert lines[:5] == [WORK_DIR, "sandbox", "1000", "sandbox", SANDBOX_HOME]
+    assert lines[:5] == [WORK_DIR, "sandbox", "1000", SANDBOX_HOSTNAME, SANDBOX_HOME]
     assert "a name with spaces" in lines
     assert {".hidden", ".config", "empty.txt", "data", "logs", "latest.log", "archives"} <= set(lines)
 
@@ -141,12 +143,12 @@ def test_fixture_key_depends_on_content_only():
 
 
 @needs_sandbox
-@pytest.mark.skipif(
-    shutil.which("git") is None, reason="git is not installed, so the fixture has no repository"
-)
-def test_default_fixture_carries_a_git_repository_with_fixed_history():
-    first = run_in_sandbox("git -C repo log --format='%H %ad %s' --date=iso-strict")
-    second = run_in_sandbox("git -C repo log --format='%H %ad %s' --date=iso-strict")
+@pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed, so there is no repository")
+def test_a_reference_that_calls_git_gets_a_work_dir_with_a_fixed_history():
+    assert not any("/.git" in path for path in default_fixture().entries)  # not carried by every run
+    fixture = inputs_for(("git log --oneline",), default_fixture()).fixture
+    log = "git log --format='%H %ad %s' --date=iso-strict"
+    first, second = run_in_sandbox(log, fixture=fixture), run_in_sandbox(log, fixture=fixture)
     assert first.exit_code == 0, first.stderr_text
     assert first.stdout == second.stdout and len(first.stdout_text.splitlines()) == 2
     assert "2024-01-01T00:00:00+00:00 second commit" in first.stdout_text

@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 
 from securecli_eval.sandbox import SandboxLimits, judge_equivalence, run_in_sandbox, runner, sandbox_status
+from securecli_eval.sandbox.bwrap import SANDBOX_HOSTNAME
 
 from ..conftest import PROJECT
 
@@ -186,7 +187,7 @@ def test_host_files_beyond_programs_and_a_curated_etc_are_not_visible():
         "usr",
     }
     assert "var" not in top and "work" not in top and "root" not in top
-    assert "sandbox\n" in run.stdout_text and "shadow" not in listing
+    assert f"{SANDBOX_HOSTNAME}\n" in run.stdout_text and "shadow" not in listing
 
 
 def test_host_unix_sockets_are_unreachable():

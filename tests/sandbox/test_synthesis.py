@@ -153,3 +153,37 @@ def test_a_generated_regex_instance_always_matches(pattern):
 )
 def test_regex_instances_for_grep_and_find_syntaxes(pattern, syntax, expected):
     assert regex_instance(pattern, syntax, False) == expected
+
+
+def test_regex_tests_get_near_misses_and_an_exclusion_gets_an_entry_it_excludes():
+    made = new_paths("find . -regex '.*/my.*p.$' -not -regex '.*test.*'")
+    positive = re.compile(r".*/my.*p.$")
+    shown = {"." + path[len(WORK_DIR) :] for path in made}
+    assert any(positive.fullmatch(path) and "test" in path for path in shown)  # the exclusion bites
+    assert any(not positive.fullmatch(path) and path.endswith("x") and "/my" in path for path in shown)
+
+
+def test_made_up_contents_never_carry_the_file_name():
+    entries = inputs_for(("find . -iname '*linkin park*'",), default_fixture()).fixture.entries
+    files = [entry for path, entry in entries.items() if "linkin" in path.lower() and entry.kind == "file"]
+    assert files and not any(b"linkin" in entry.content.lower() for entry in files)
+
+
+def test_files_comm_and_join_read_are_sorted():
+    entries = inputs_for(("comm -12 left.txt right.txt",), default_fixture()).fixture.entries
+    for name in ("left.txt", "right.txt"):
+        lines = entries[f"{WORK_DIR}/{name}"].content.splitlines()
+        assert lines == sorted(lines)
+    assert (
+        f"{WORK_DIR}/<(sort a.txt)"
+        not in inputs_for(("comm <(sort a.txt) b.txt",), default_fixture()).fixture.entries
+    )
+
+
+def test_corner_cases_go_to_a_second_fixture_only():
+    inputs = inputs_for(("find /srv/www -name '*.tmp' -delete",), default_fixture())
+    assert inputs.corners is not None
+    corners = set(inputs.corners.fixture.entries) - set(inputs.fixture.entries)
+    assert "/srv/www/corner/with space.tmp" in corners  # a name with a space
+    assert inputs.corners.fixture.entries["/srv/www/corner/sample.tmp"].kind == "dir"  # deleting: a directory
+    assert inputs_for(("ls -la",), default_fixture()).corners is None
