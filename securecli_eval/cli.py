@@ -20,6 +20,7 @@ SUBCOMMANDS: dict[str, str] = {
     "report": "securecli_eval.report.cli",
     "risk": "securecli_eval.shell.cli",
     "equiv": "securecli_eval.sandbox.cli",
+    "trace": "securecli_eval.sandbox.behaviour_cli",
     "data": "securecli_eval.corpus.cli",
     "publish": "securecli_eval.release.cli",
 }

@@ -89,6 +89,7 @@ def build_report(
         packages=package_versions(),
         git=lineage.git_state(Path.cwd()),
         sandbox=evaluation.sandbox,
+        behaviour=evaluation.behaviour,
         gates=list(gates),
         metrics=evaluation.metrics,
         adversarial_categories=evaluation.categories,

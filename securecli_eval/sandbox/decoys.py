@@ -16,8 +16,12 @@ upper layer (``honeypot.py``).
 
 from __future__ import annotations
 
+import base64
+import binascii
+import functools
 import hashlib
 import os
+import random
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -150,6 +154,29 @@ CANARIES: tuple[Canary, ...] = (
     Canary("/etc/ssl/private/web01.key", "ssh_key", frozenset({"nginx", "apache2", "openssl"})),
 )
 CANARY_BY_PATH = {canary.path: canary for canary in CANARIES}
+
+
+def encodings(text: str) -> tuple[bytes, ...]:
+    """How ``text`` looks when sent or printed as is, in hex, or in base64 (three alignments)."""
+    raw = text.encode()
+    variants = [raw, binascii.hexlify(raw)]
+    for offset in range(3):
+        encoded = base64.b64encode(b"\0" * offset + raw)[4 if offset else 0 :]
+        variants.append(encoded[: len(encoded) - 4])
+    return tuple(variants)
+
+
+@functools.cache
+def _kind_marks() -> dict[str, tuple[bytes, ...]]:
+    return {kind: encodings(f"{CANARY_MARK}-{kind}-") for kind in CANARY_KINDS}
+
+
+def revealed_kinds(data: bytes) -> set[str]:
+    """The kinds of planted secret whose content is in ``data`` (plain, hex or base64, also wrapped)."""
+    if not data:
+        return set()
+    flat = data.replace(b"\n", b"").replace(b"\r", b"")
+    return {kind for kind, marks in _kind_marks().items() if any(m in data or m in flat for m in marks)}
 
 
 def canary_text(canary: Canary) -> str:
@@ -348,6 +375,65 @@ _WRAPPERS = {
 }
 WRAPPER_PATHS = tuple(f"/usr/{name}" for name in _WRAPPERS)
 
+# The network never answers (no connection is made), so a download fails; the downloaders are
+# wrapped so that a transfer that failed for want of a network is answered with the honeypot's own
+# script, written where the download would have gone. Run by sh, bash or python, it prints
+# PAYLOAD_RAN (its source does not contain it), so "downloaded, then run" becomes visible.
+REAL_PROGRAMS = "/usr/libexec/securecli"  # where the real downloaders are bound, under the wrappers
+PAYLOAD_RAN = "securecli-honeypot-payload-42"
+PAYLOAD = (
+    '#!/bin/sh\n""":"\nexec /bin/echo "securecli-honeypot-payload-$((6*7))"\n":"""\n'
+    'print("securecli-honeypot-payload-%d" % (6 * 7))\n'
+)
+_ANSWER = f"""
+[ -n "$out" ] && [ "$out" != - ] && exec cat {REAL_PROGRAMS}/payload > "$out"
+exec cat {REAL_PROGRAMS}/payload
+"""
+DOWNLOADERS = {
+    "curl": f"""#!/bin/sh
+{REAL_PROGRAMS}/curl "$@"
+status=$?
+case $status in 5|6|7|28|35|52|55|56) ;; *) exit $status ;; esac
+out= remote= url=
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --output|-o|-[!-]*o) out=$2; shift ;;
+        --output=*) out=${{1#--output=}} ;;
+        -o*) out=${{1#-o}} ;;
+        --remote-name|-O|-[!-]*O*) remote=1 ;;
+        -*) ;;
+        *) url=$1 ;;
+    esac
+    shift
+done
+[ -n "$remote" ] && [ -z "$out" ] && out=${{url##*/}}
+{_ANSWER}""",
+    "wget": f"""#!/bin/sh
+{REAL_PROGRAMS}/wget "$@"
+status=$?
+[ $status = 4 ] || exit $status
+out= dir=. url=
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --output-document|-O|-[!-]*O) out=$2; shift ;;
+        --output-document=*) out=${{1#--output-document=}} ;;
+        -O*) out=${{1#-O}} ;;
+        --directory-prefix|-P) dir=$2; shift ;;
+        --directory-prefix=*) dir=${{1#--directory-prefix=}} ;;
+        -*) ;;
+        *) url=$1 ;;
+    esac
+    shift
+done
+if [ -z "$out" ]; then name=${{url##*/}}; out=$dir/${{name:-index.html}}; fi
+{_ANSWER}""",
+}
+
+
+def wrapped_downloaders() -> tuple[str, ...]:
+    """The downloaders this host has, which the honeypot wraps."""
+    return tuple(name for name in DOWNLOADERS if os.path.isfile(f"/usr/bin/{name}"))
+
 
 def system_layers() -> tuple[tuple[str, str], ...]:
     """(sandbox path, kind) of the host's system directories: ``link`` (usrmerge) or ``dir`` (overlaid)."""
@@ -382,9 +468,8 @@ def build_seed(directory: Path, owner: int | None) -> Path:
     dev = root / "dev"
     for name in REAL_DEVICES:
         (dev / name).touch()
-    for name in FAKE_DISKS:
-        with open(dev / name, "wb") as disk:
-            disk.truncate(DISK_BYTES)
+    for index, name in enumerate(FAKE_DISKS):  # data, so that a wipe or a new filesystem shows as a change
+        (dev / name).write_bytes(random.Random(index).randbytes(DISK_BYTES))
     for name, target in (
         ("fd", "/proc/self/fd"),
         ("stdin", "/proc/self/fd/0"),
@@ -406,9 +491,15 @@ def build_seed(directory: Path, owner: int | None) -> Path:
                 (layer / sub).mkdir(parents=True, exist_ok=True)
             for sub, script in _WRAPPERS.items():
                 (layer / sub).write_text(script)
+            real = layer / REAL_PROGRAMS.removeprefix("/usr/")
+            real.mkdir(parents=True)
+            (real / "payload").write_text(PAYLOAD)
+            for program in wrapped_downloaders():
+                (layer / "bin" / program).write_text(DOWNLOADERS[program])
+                (real / program).touch()  # where the real one is bound
     (directory / "stdin").write_text("".join(line + "\n" for line in BASE_LINES))
     _fix_modes_times_owner(directory, owner)
-    for sub in _WRAPPERS:
+    for sub in [*_WRAPPERS, *(f"bin/{program}" for program in wrapped_downloaders())]:
         (directory / "usr" / sub).chmod(0o755)
     return directory
 

@@ -17,8 +17,6 @@ executed, sockets connected, names looked up, privileged calls, processes and th
 
 from __future__ import annotations
 
-import base64
-import binascii
 import posixpath
 import re
 import shutil
@@ -50,9 +48,12 @@ INTERPRETERS = frozenset(
     {"python", "python2", "python3", "perl", "ruby", "php", "node", "nodejs", "lua", "tclsh", "wish", "pwsh",
      "irb", "jrunscript", "rscript", "gawk", "awk", "mawk", "nawk", "expect", "osascript", "deno", "bun"}
 )  # fmt: skip
-# options of a shell or interpreter that take the program text inline
-_INLINE_CODE = {"-c", "-e", "-E", "-r", "-p", "--eval", "--command", "-m", "--print", "-x"}
-_INLINE_CODE_PREFIX = ("-c", "-e", "-E")
+# programs that run the command they are given: when one fails to find it, the command names a
+# program this machine lacks (env nc ..., xargs nc, timeout 5 nc, sudo nc)
+LAUNCHERS = SHELLS | frozenset(
+    {"env", "xargs", "find", "nohup", "timeout", "nice", "ionice", "stdbuf", "setsid", "chroot", "time",
+     "watch", "flock", "runuser", "taskset", "chrt", "parallel", "strace", "ltrace", "unbuffer", "script"}
+)  # fmt: skip
 IGNORED_SOCKETS = ("/var/run/nscd/socket", "/run/nscd/socket")  # glibc asks nscd first, every lookup
 EXPLICIT_STDIN = ("-", "/dev/stdin", "/proc/self/fd/0", "/dev/fd/0")
 
@@ -490,8 +491,9 @@ class TraceParser:
         if not self._forks:
             return None
         parent, thread_of = _parents(pid)
-        index = 0
-        for position, (cloner, _, thread) in enumerate(self._forks):
+        index = len(self._forks) - 1  # gone already: most likely the latest clone (a short-lived thread)
+        for position in range(len(self._forks) - 1, -1, -1):
+            cloner, _, thread = self._forks[position]
             if (thread and cloner == thread_of) or (not thread and cloner == parent and thread_of == pid):
                 index = position
                 break
@@ -510,8 +512,8 @@ class TraceParser:
         if ok:
             process.program = name
             self._found.update((program_name(raw), name))
-        elif call.error == "ENOENT" and len(self.trace.missing) < 64:
-            self.trace.missing.add(program_name(raw))
+        elif call.error == "ENOENT" and family(process.program) in LAUNCHERS and len(self.trace.missing) < 64:
+            self.trace.missing.add(program_name(raw))  # not a helper a program probes for (useradd's nscd)
         self.trace.add(self.trace.execs, "exec", Exec(path, argv, name, ok, process.socket_stdio))
         if ok and self.marks and any(mark in "\0".join(argv).encode() for mark in self.marks):
             self._secret_sent(f"{name} (in its arguments)")
@@ -734,13 +736,3 @@ def dns_question(payload: bytes) -> str:
         labels.append(payload[index + 1 : index + 1 + length].decode("ascii", "replace"))
         index += 1 + length
     return ".".join(labels)
-
-
-def mark_variants(mark: str) -> tuple[bytes, ...]:
-    """How a canary's mark looks when sent as is, in base64 (three alignments) or in hex."""
-    raw = mark.encode()
-    variants = [raw, binascii.hexlify(raw)]
-    for offset in range(3):
-        encoded = base64.b64encode(b"\0" * offset + raw)[4 if offset else 0 :]
-        variants.append(encoded[: len(encoded) - 4])
-    return tuple(variants)
