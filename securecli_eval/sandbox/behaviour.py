@@ -31,6 +31,7 @@ Label = Literal["block", "warn", "allow", "not_observed"]
 SEVERITY = {"allow": 0, "warn": 1, "block": 2}
 MAX_COMMAND_CHARS = 100_000
 LISTED = 50  # entries per list in a verdict; the counts say how many there were
+CRASHES = frozenset({"SIGSEGV", "SIGBUS", "SIGILL", "SIGFPE", "SIGTRAP", "SIGABRT", "SIGSYS"})
 _PSEUDO_FILES = ("/dev/null", "/dev/tty", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom", "/dev/std")
 
 
@@ -96,6 +97,12 @@ def judge(observation: Observation) -> BehaviourVerdict:
     if observation.missing:
         missing = ", ".join(observation.missing)
         reason = f"not installed here: {missing}; what the command would do was not observed"
+        return BehaviourVerdict("not_observed", None, None, None, reason, **facts)
+    crashed = sorted(set(observation.trace.killed_by) & CRASHES)
+    if crashed:
+        reason = (
+            f"a program crashed in the honeypot ({', '.join(crashed)}); what it would do was not observed"
+        )
         return BehaviourVerdict("not_observed", None, None, None, reason, **facts)
     programs = sorted({run.program for run in observation.trace.execs if run.ok}) or ["only shell built-ins"]
     return BehaviourVerdict(

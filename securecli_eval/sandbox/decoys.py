@@ -78,6 +78,7 @@ CANARY_KINDS = (
     "gpg_key",
 )
 _SSH = frozenset({"ssh", "scp", "sftp", "ssh-add", "ssh-keygen", "ssh-copy-id", "sshd", "rsync", "git"})
+_GIT = frozenset({"git", "git-remote-http", "git-remote-https", "git-credential-store"})
 
 
 def _home_canaries(home: str) -> list[Canary]:
@@ -92,8 +93,8 @@ def _home_canaries(home: str) -> list[Canary]:
         ),
         Canary(f"{home}/.kube/config", "cloud_credentials", frozenset({"kubectl", "helm"})),
         Canary(f"{home}/.docker/config.json", "token", frozenset({"docker"})),
-        Canary(f"{home}/.git-credentials", "token", frozenset({"git", "git-credential-store"})),
-        Canary(f"{home}/.netrc", "password_store", frozenset({"wget", "curl", "ftp", "git", "lftp"})),
+        Canary(f"{home}/.git-credentials", "token", _GIT),
+        Canary(f"{home}/.netrc", "password_store", _GIT | {"wget", "curl", "ftp", "lftp"}),
         Canary(f"{home}/.pgpass", "password_store", frozenset({"psql", "pg_dump"})),
         Canary(f"{home}/.my.cnf", "password_store", frozenset({"mysql", "mysqldump", "mariadb"})),
         Canary(f"{home}/.bash_history", "shell_history", frozenset({"bash"})),

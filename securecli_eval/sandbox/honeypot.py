@@ -70,6 +70,9 @@ ROOT_LAYER = "fs"  # the upper layer of / (the others are named after their syst
 TEXT_BYTES = 1 << 20  # changed files up to this size are read whole (appended or overwritten, what was added)
 MAX_TRACE_BYTES = 64 << 20  # beyond this the trace is only counted
 PIPE_BYTES = 1 << 20  # the trace FIFO's buffer: strace writes the set-up's lines before the host reads
+# V8 (node) and the JVM reserve more address space than the equivalence sandbox's 256 MiB before they
+# run a line; the memory actually used is still capped per sandbox (limits.memory_bytes)
+ADDRESS_SPACE = 2 << 30
 STOP_AFTER_DELETES = 2000  # a command that has deleted this much outside its work dir has shown enough
 # bash: "bash: line 1: nc: command not found"; dash: "sh: 1: nc: not found"
 _NOT_FOUND = re.compile(r"^[^:\n]*: (?:line )?\d+: ([^:\s/]+): (?:command )?not found$")
@@ -227,7 +230,10 @@ def observe(command: str, limits: SandboxLimits = DEFAULT_LIMITS) -> Observation
     available, reason = honeypot_status()
     if not available:
         raise SandboxUnavailable(reason)
-    return _observe(command, limits)
+    return _observe(
+        command,
+        dataclasses.replace(limits, address_space_bytes=max(ADDRESS_SPACE, limits.address_space_bytes)),
+    )
 
 
 def _observe(command: str, limits: SandboxLimits) -> Observation:

@@ -314,6 +314,7 @@ class TraceParser:
         self._starter: int | None = None  # the pid that executed MARKER
         self._setup: set[int] = set()  # pids of the sandbox's own processes, seen before the marker
         self._forks: list[tuple[int, _Process, bool]] = []  # (cloner, child's state, thread) not yet seen
+        self._early: dict[int, int] = {}  # children adopted before their parent's clone returned
 
     # -- input
 
@@ -462,42 +463,54 @@ class TraceParser:
 
         A clone returns the child's pid inside the sandbox's pid namespace, while strace names
         processes by their host pid; asking strace to translate costs more than the rest of the
-        trace, so the child is matched when its first line arrives (``_adopt``).
+        trace, so the child is matched when its first line arrives (``_adopt``). A child may even
+        speak before its parent's clone has returned; then it was adopted already.
         """
         if call.error == "EAGAIN":
             self.trace.process_limit_hits += 1
             return
         if not call.ok:
             return
-        if "CLONE_THREAD" in " ".join(call.args):
-            self._forks.append((process.pid, process, True))  # a thread shares its process's state
+        thread = "CLONE_THREAD" in " ".join(call.args)
+        if not thread:
+            self.trace.processes += 1
+            self.trace.max_depth = max(self.trace.max_depth, process.depth + 1)
+        if self._early.get(process.pid, 0) > 0:
+            self._early[process.pid] -= 1
             return
-        depth = process.depth + 1
-        child = _Process(
-            0,
-            depth,
-            process.program,
-            process.cwd,
-            dict(process.fds),
-            dict(process.sockets),
+        self._forks.append((process.pid, process if thread else self._child_of(process), thread))
+
+    @staticmethod
+    def _child_of(process: _Process) -> _Process:
+        return _Process(
+            0, process.depth + 1, process.program, process.cwd, dict(process.fds), dict(process.sockets),
             process.socket_stdio,
-        )
-        self._forks.append((process.pid, child, False))
-        self.trace.processes += 1
-        self.trace.max_depth = max(self.trace.max_depth, depth)
+        )  # fmt: skip
 
     def _adopt(self, pid: int) -> _Process | None:
         """The state of a pid seen for the first time after the marker: the clone that made it."""
-        if not self._forks:
-            return None
         parent, thread_of = _parents(pid)
-        index = len(self._forks) - 1  # gone already: most likely the latest clone (a short-lived thread)
-        for position in range(len(self._forks) - 1, -1, -1):
-            cloner, _, thread = self._forks[position]
-            if (thread and cloner == thread_of) or (not thread and cloner == parent and thread_of == pid):
-                index = position
-                break
-        _, state, thread = self._forks.pop(index)
+        if self._forks:
+            index = len(self._forks) - 1  # gone already: most likely the latest clone (a short-lived thread)
+            for position in range(len(self._forks) - 1, -1, -1):
+                cloner, _, thread = self._forks[position]
+                if (thread and cloner == thread_of) or (not thread and cloner == parent and thread_of == pid):
+                    index = position
+                    break
+            _, state, thread = self._forks.pop(index)
+        else:  # its parent's clone has not returned yet: find the parent among those inside a clone
+            cloning = [
+                p
+                for p, text in self._pending.items()
+                if text.startswith(("clone", "fork", "vfork")) and p in self.processes
+            ]
+            if not cloning:
+                return None
+            cloner = thread_of if thread_of in cloning and thread_of != pid else parent
+            cloner = cloner if cloner in cloning else cloning[-1]
+            thread = thread_of is not None and thread_of != pid
+            state = self.processes[cloner] if thread else self._child_of(self.processes[cloner])
+            self._early[cloner] = self._early.get(cloner, 0) + 1
         if not thread:
             state.pid = pid
         self.processes[pid] = state
