@@ -122,6 +122,7 @@ def _in_work_dir(path: str) -> bool:
 
 _INLINE = ("-c", "-e", "-E", "-r", "-p", "-m", "--eval", "--command", "--print")
 _TAKES_VALUE = ("-o", "-O", "+O", "-W", "-X", "-I")
+_NO_PROGRAM = ("--version", "-V", "-VV", "--help", "-h", "-v")  # they print something and exit
 _AWKS = frozenset({"awk", "gawk", "mawk", "nawk"})
 
 
@@ -135,7 +136,11 @@ def reads_program_from_input(argv: tuple[str, ...]) -> bool:
         return False
     arguments = iter(argv[1:])
     for argument in arguments:
-        if argument in _INLINE or argument.startswith(("-c", "--eval=", "--command=")):
+        if (
+            argument in _INLINE
+            or argument in _NO_PROGRAM
+            or argument.startswith(("-c", "--eval=", "--command="))
+        ):
             return False
         if argument in _TAKES_VALUE:
             next(arguments, None)
@@ -296,7 +301,8 @@ def changed(
 ) -> Check:
     """Files under ``paths`` changed in one of these ways (read from the overlay), at least ``min_files``.
 
-    ``attempts`` also counts traced operations of these kinds that failed (a delete refused);
+    ``attempts`` also counts traced operations of these kinds that were refused (not those that found
+    nothing to act on);
     ``added`` is a regex the added text must match (``SELINUX=disabled``).
     """
     _patterns(paths, exclude)
@@ -313,7 +319,7 @@ def changed(
             event
             for event in evidence.trace.files
             if event.op in attempts
-            and not event.ok
+            and event.refused
             and not _in_work_dir(event.path)
             and _matches(event.path, paths)
             and not _matches(event.path, exclude)

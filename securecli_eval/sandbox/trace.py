@@ -92,6 +92,12 @@ class FileEvent:
     ok: bool
     via_directory: bool = False  # named relative to a directory descriptor (a tree walk), not by the command
     mode: int | None = None  # for chmod
+    error: str | None = None  # why it failed: EACCES and EROFS were refused, ENOENT found nothing
+
+    @property
+    def refused(self) -> bool:
+        """It failed on something that exists (permission, read-only, busy), not on a missing path."""
+        return not self.ok and self.error not in (None, "ENOENT", "ENOTDIR", "ENAMETOOLONG", "ELOOP")
 
 
 @dataclass(frozen=True)
@@ -180,6 +186,7 @@ _WRITE_FLAGS = ("O_WRONLY", "O_RDWR", "O_CREAT", "O_TRUNC", "O_APPEND")
 # the most frequent line by far, parsed without the general argument splitter
 _OPENAT = re.compile(
     r'^openat\((AT_FDCWD|\d+), ("(?:[^"\\]|\\.)*"(?:\.\.\.)?), ([A-Z0-9_|]+)(?:, 0\d*)?\) += (-?\d+|\?)'
+    r"(?: ([A-Z0-9]+))?"
 )
 
 
@@ -315,6 +322,7 @@ class TraceParser:
         self._setup: set[int] = set()  # pids of the sandbox's own processes, seen before the marker
         self._forks: list[tuple[int, _Process, bool]] = []  # (cloner, child's state, thread) not yet seen
         self._early: dict[int, int] = {}  # children adopted before their parent's clone returned
+        self._error: str | None = None  # the errno of the call being handled
 
     # -- input
 
@@ -355,6 +363,7 @@ class TraceParser:
         fast = _OPENAT.match(rest)
         if fast is not None and self.trace.marker_seen:
             if (process := self.processes.get(pid)) is not None:
+                self._error = fast.group(5)
                 self._open(process, fast.group(2), fast.group(1), fast.group(3), fast.group(4))
             return
         head = _CALL.match(rest)
@@ -373,6 +382,7 @@ class TraceParser:
         if process is None:
             return  # the set-up's processes, and bwrap's
         call = _Call(split_arguments(body[: close + 1]), result.group(1), result.group(2), result.group(3))
+        self._error = call.error
         if name in KERNEL_CALLS:
             detail = ", ".join(_string(a) or a for a in call.args[:3])[:160]
             self.trace.kernel.append((name, detail, process.program, call.ok))
@@ -444,7 +454,7 @@ class TraceParser:
         return None if raw is None else self.resolve(process, raw, directory)
 
     def _record(self, process: _Process, op: str, path: str, ok: bool, **extra: object) -> None:
-        event = FileEvent(op, path, process.program, ok, **extra)  # type: ignore[arg-type]
+        event = FileEvent(op, path, process.program, ok, error=None if ok else self._error, **extra)  # type: ignore[arg-type]
         self.trace.add(self.trace.files, op, event)
 
     def _path_op(
@@ -577,7 +587,7 @@ class TraceParser:
             self.trace.add(
                 self.trace.files,
                 "chmod",
-                FileEvent("chmod", path, process.program, ok, mode=int(mode_text, 8)),
+                FileEvent("chmod", path, process.program, ok, mode=int(mode_text, 8), error=self._error),
             )
 
     def _chdir(self, process: _Process, path: str | None, ok: bool) -> None:
