@@ -106,6 +106,7 @@ class Observation:
     missing: tuple[str, ...] = ()  # programs the command runs that are not installed here
     revealed: tuple[tuple[str, str], ...] = ()  # (where, kind): a secret's content printed or copied
     payload_ran: bool = False  # the honeypot's answer to a download was run (it printed PAYLOAD_RAN)
+    stdout: str = ""
     stderr: str = ""
     duration_s: float = 0.0
     error: str = ""  # the honeypot itself failed: nothing was observed
@@ -406,6 +407,7 @@ def _finish(
         missing=tuple(missing),
         revealed=revealed,
         payload_ran=PAYLOAD_RAN.encode() in output or any(PAYLOAD_RAN in run.argv for run in trace.execs),
+        stdout=drained.captured[stdout_fd].decode("utf-8", "replace"),
         stderr=stderr,
         duration_s=time.monotonic() - started,
     )

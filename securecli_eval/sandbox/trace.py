@@ -183,6 +183,8 @@ _STRING = re.compile(r'"((?:[^"\\]|\\.)*)"(\.\.\.)?')
 _ESCAPE = re.compile(rb"\\(x[0-9a-fA-F]{2}|[0-7]{1,3}|.)", re.DOTALL)
 _SIMPLE_ESCAPES = {b"n": b"\n", b"t": b"\t", b"r": b"\r", b"v": b"\v", b"f": b"\f", b"a": b"\a", b"b": b"\b"}
 _WRITE_FLAGS = ("O_WRONLY", "O_RDWR", "O_CREAT", "O_TRUNC", "O_APPEND")
+# calls a freshly forked process makes and a new thread does not
+_PROCESS_CALLS = ("execve", "execveat", "dup2", "dup3", "chdir", "fchdir", "clone(", "fork", "vfork", "+++")
 # the most frequent line by far, parsed without the general argument splitter
 _OPENAT = re.compile(
     r'^openat\((AT_FDCWD|\d+), ("(?:[^"\\]|\\.)*"(?:\.\.\.)?), ([A-Z0-9_|]+)(?:, 0\d*)?\) += (-?\d+|\?)'
@@ -347,7 +349,7 @@ class TraceParser:
         if not self.trace.marker_seen:
             self._setup.add(pid)
         elif pid not in self.processes and pid not in self._setup:
-            self._adopt(pid)
+            self._adopt(pid, rest)
         if rest.startswith("<... "):
             resumed = _RESUMED.match(rest)
             head = self._pending.pop(pid, None)
@@ -406,6 +408,11 @@ class TraceParser:
         match = _EXIT.match(rest)
         if match and match.group(2) and pid in self.processes:
             self.trace.killed_by[match.group(2)] += 1
+        self._forget_threads_of(pid)
+
+    def _forget_threads_of(self, pid: int) -> None:
+        """Threads a process made and that never spoke die with it (or with its exec)."""
+        self._forks = [fork for fork in self._forks if not (fork[2] and fork[0] == pid)]
 
     # -- paths
 
@@ -497,30 +504,43 @@ class TraceParser:
             process.socket_stdio,
         )  # fmt: skip
 
-    def _adopt(self, pid: int) -> _Process | None:
-        """The state of a pid seen for the first time after the marker: the clone that made it."""
+    def _adopt(self, pid: int, first: str) -> _Process | None:
+        """The state of a pid seen for the first time after the marker: the clone that made it.
+
+        /proc names the parent while the pid lives: its queued clone, or its clone still under way
+        (a child may speak before its parent's clone returns, always so after a vfork). Once the pid
+        is gone, the guess is a clone under way, else the latest queued clone of the right kind: a
+        process when its first call is one a thread does not make.
+        """
         parent, thread_of = _parents(pid)
-        if self._forks:
-            index = len(self._forks) - 1  # gone already: most likely the latest clone (a short-lived thread)
-            for position in range(len(self._forks) - 1, -1, -1):
-                cloner, _, thread = self._forks[position]
-                if (thread and cloner == thread_of) or (not thread and cloner == parent and thread_of == pid):
-                    index = position
-                    break
-            _, state, thread = self._forks.pop(index)
-        else:  # its parent's clone has not returned yet: find the parent among those inside a clone
-            cloning = [
-                p
-                for p, text in self._pending.items()
-                if text.startswith(("clone", "fork", "vfork")) and p in self.processes
-            ]
-            if not cloning:
-                return None
-            cloner = thread_of if thread_of in cloning and thread_of != pid else parent
+        thread: bool | None = None if thread_of is None else thread_of != pid
+        for position in range(len(self._forks) - 1, -1, -1):
+            cloner, _, queued_thread = self._forks[position]
+            if thread is not None and queued_thread == thread and cloner == (thread_of if thread else parent):
+                return self._take(pid, position)
+        cloning = [
+            process
+            for process, text in self._pending.items()
+            if text.startswith(("clone", "fork", "vfork")) and process in self.processes
+        ]
+        if cloning:
+            cloner = (thread_of if thread else parent) if thread is not None else None
             cloner = cloner if cloner in cloning else cloning[-1]
-            thread = thread_of is not None and thread_of != pid
+            thread = bool(thread) if thread is not None else not first.startswith(_PROCESS_CALLS)
             state = self.processes[cloner] if thread else self._child_of(self.processes[cloner])
             self._early[cloner] = self._early.get(cloner, 0) + 1
+            if not thread:
+                state.pid = pid
+            self.processes[pid] = state
+            return state
+        if not self._forks:
+            return None
+        wants_thread = thread if thread is not None else not first.startswith(_PROCESS_CALLS)
+        kinds = [position for position, fork in enumerate(self._forks) if fork[2] == wants_thread]
+        return self._take(pid, kinds[-1] if kinds else len(self._forks) - 1)
+
+    def _take(self, pid: int, position: int) -> _Process:
+        _, state, thread = self._forks.pop(position)
         if not thread:
             state.pid = pid
         self.processes[pid] = state
@@ -535,6 +555,7 @@ class TraceParser:
         if ok:
             process.program = name
             self._found.update((program_name(raw), name))
+            self._forget_threads_of(process.pid)
         elif call.error == "ENOENT" and family(process.program) in LAUNCHERS and len(self.trace.missing) < 64:
             self.trace.missing.add(program_name(raw))  # not a helper a program probes for (useradd's nscd)
         self.trace.add(self.trace.execs, "exec", Exec(path, argv, name, ok, process.socket_stdio))

