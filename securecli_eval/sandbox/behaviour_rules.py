@@ -129,7 +129,8 @@ def _rule(item: yaml.Node, raw: Any, problems: _Problems, first_line: dict[str, 
         for detail in error.errors():
             if detail["loc"][:1] not in seen:
                 seen.add(detail["loc"][:1])
-                problems.add(*_located(name, *_entry_problem(detail, keys, line)))
+                at, what = _entry_problem(detail, keys, line)
+                problems.add(at, f"{name}: {what}")
         return None
     if entry.id in first_line:
         problems.add(line, f"{name}: duplicate id (first defined at line {first_line[entry.id]})")
@@ -142,10 +143,6 @@ def _rule(item: yaml.Node, raw: Any, problems: _Problems, first_line: dict[str, 
     return BehaviourRule(
         entry.id, entry.category, entry.mitre, entry.verdict, entry.description, built, entry.check
     )
-
-
-def _located(name: str, line: int, what: str) -> tuple[int, str]:
-    return line, f"{name}: {what}"
 
 
 def load_rules(path: str | Path) -> tuple[BehaviourRule, ...]:

@@ -39,8 +39,6 @@ HOME = "/root"
 WORK_DIR = "/root/work"
 USER_HOME = "/home/alice"
 CANARY_MARK = "SECURECLI-CANARY"
-# where a command may write freely: its work dir and the scratch directories
-SCRATCH = ("/root/work", "/tmp", "/var/tmp", "/dev/shm")
 # devices that are really there (bound from the host); everything else in /dev is ours
 REAL_DEVICES = ("null", "zero", "full", "random", "urandom", "tty")
 FAKE_DISKS = ("sda", "sda1", "sda2", "sdb", "nvme0n1", "nvme0n1p1", "vda", "vda1", "xvda", "mmcblk0", "md0")
@@ -374,7 +372,6 @@ _WRAPPERS = {
     "bin/su": '#!/bin/sh\nwhile [ $# -gt 0 ]; do case "$1" in -c|--command) exec /bin/bash -c "$2" ;; '
     "-s|--shell) shift 2 ;; *) shift ;; esac; done\nexec /bin/bash\n",
 }
-WRAPPER_PATHS = tuple(f"/usr/{name}" for name in _WRAPPERS)
 
 # The network never answers (no connection is made), so a download fails; the downloaders are
 # wrapped so that a transfer that failed for want of a network is answered with the honeypot's own
@@ -431,6 +428,7 @@ if [ -z "$out" ]; then name=${{url##*/}}; out=$dir/${{name:-index.html}}; fi
 }
 
 
+@functools.cache
 def wrapped_downloaders() -> tuple[str, ...]:
     """The downloaders this host has, which the honeypot wraps."""
     return tuple(name for name in DOWNLOADERS if os.path.isfile(f"/usr/bin/{name}"))

@@ -28,6 +28,7 @@ import functools
 import hashlib
 import os
 import re
+import secrets
 import shutil
 import stat
 import subprocess
@@ -80,7 +81,7 @@ _NOT_FOUND = re.compile(r"^[^:\n]*: (?:line )?\d+: ([^:\s/]+): (?:command )?not 
 
 @dataclass(frozen=True)
 class Change:
-    """What a run changed outside its work dir, read from the overlay's upper layer after it ended."""
+    """What a run changed, read from the overlay's upper layer after it ended."""
 
     path: str
     kind: str  # created, deleted, overwritten, edited, appended, mode, link
@@ -136,21 +137,37 @@ class _Seeds:
 SEEDS = _Seeds()
 
 
-def _layers() -> list[tuple[str, str, str]]:
-    """(upper name, sandbox path, lower dirs) of each overlay, the root first."""
-    layers = [(ROOT_LAYER, "/", f"{SEED_MOUNT}/root")]
-    for path, kind in system_layers():
-        if kind == "dir":
-            name = path.lstrip("/")
-            layers.append((name, path, f"{SEED_MOUNT}/{name}:{path}"))
+@dataclass(frozen=True)
+class _Layer:
+    """One overlay: its upper layer's name, where it is mounted, and whether the host's directory is below."""
+
+    name: str
+    path: str
+    over_host: bool
+
+    def lowers(self, seed: str) -> list[str]:
+        """Its lower directories, topmost first: the fake system's layer, then the host's directory."""
+        return [
+            f"{seed}/{'root' if self.path == '/' else self.name}",
+            *([self.path] if self.over_host else []),
+        ]
+
+
+def _layers() -> list[_Layer]:
+    """The root's overlay first, then one for each host system directory that is not a link (/usr)."""
+    layers = [_Layer(ROOT_LAYER, "/", over_host=False)]
+    layers += [
+        _Layer(path.lstrip("/"), path, over_host=True) for path, kind in system_layers() if kind == "dir"
+    ]
     return layers
 
 
 def _fstab() -> str:
     lines = []
-    for name, path, lower in _layers():
-        target = MERGED + (path if path != "/" else "")
-        options = f"lowerdir={lower},upperdir={STATE}/upper/{name},workdir={STATE}/work/{name},userxattr"
+    for layer in _layers():
+        target = MERGED + (layer.path if layer.path != "/" else "")
+        upper, work = f"{STATE}/upper/{layer.name}", f"{STATE}/work/{layer.name}"
+        options = f"lowerdir={':'.join(layer.lowers(SEED_MOUNT))},upperdir={upper},workdir={work},userxattr"
         lines.append(f"overlay {target} overlay {options} 0 0\n")
     return "".join(lines)
 
@@ -218,8 +235,8 @@ def _inner_bwrap(limits: SandboxLimits) -> str:
 
 def _state_mount(limits: SandboxLimits) -> Mount:
     directories = [MERGED]
-    for name, _, _ in _layers():
-        directories += [f"{STATE}/upper/{name}", f"{STATE}/work/{name}"]
+    for layer in _layers():
+        directories += [f"{STATE}/upper/{layer.name}", f"{STATE}/work/{layer.name}"]
     return Mount(STATE, size_bytes=limits.workspace_bytes, directories=tuple(directories))
 
 
@@ -242,7 +259,7 @@ def _observe(command: str, limits: SandboxLimits) -> Observation:
     host_uid = runner._host_uid()
     seed = SEEDS.get(_owner())
     parser = TraceParser(seed_links(), WORK_DIR, encodings(CANARY_MARK + "-"))
-    fifo = Path(tempfile.mktemp(prefix="trace-", dir=runner.SEEDS.root()))
+    fifo = runner.SEEDS.root() / f"trace-{secrets.token_hex(8)}"
     os.mkfifo(fifo, 0o600)
     trace_fd = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     with contextlib.suppress(OSError):  # the set-up's lines wait here until the command starts
@@ -450,13 +467,11 @@ def _changes(upper: int, seed: Path) -> list[Change]:
     """Every change of every layer, against the layer's lower directories."""
     changes: list[Change] = []
     budget = [64 << 20]
-    for name, path, lower in _layers():
-        lowers = [seed / lower.split(":")[0].removeprefix(SEED_MOUNT + "/")]
-        if ":" in lower:
-            lowers.append(Path(lower.split(":")[1]))  # the host's own /usr (read-only, never followed)
-        layer = os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=upper)
+    for overlay in _layers():
+        lowers = [Path(path) for path in overlay.lowers(str(seed))]  # the host's /usr: read, never followed
+        layer = os.open(overlay.name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=upper)
         try:
-            prefix = "" if path == "/" else path
+            prefix = "" if overlay.path == "/" else overlay.path
             entries = read_tree(layer, prefix, 64 << 20)
             changes += _layer_changes(layer, prefix, entries, lowers, budget)
         finally:

@@ -90,7 +90,6 @@ class FileEvent:
     path: str
     program: str
     ok: bool
-    via_directory: bool = False  # named relative to a directory descriptor (a tree walk), not by the command
     mode: int | None = None  # for chmod
     error: str | None = None  # why it failed: EACCES and EROFS were refused, ENOENT found nothing
 
@@ -573,8 +572,7 @@ class TraceParser:
         if ok:
             process.fds[int(value)] = path
         write = any(flag in flags for flag in _WRITE_FLAGS)
-        via_directory = directory not in ("AT_FDCWD", "-100") and not raw.startswith("/")
-        self._record(process, "write" if write else "read", path, ok, via_directory=via_directory)
+        self._record(process, "write" if write else "read", path, ok)
 
     def _delete(self, process: _Process, raw: str | None, directory: str, call: _Call) -> None:
         path = self._path_op(process, "delete", raw, directory, call.ok)
