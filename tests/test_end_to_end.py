@@ -221,6 +221,7 @@ def test_skipped_gate_is_never_passed(tmp_path, tiny_adapter):
     behaviour = metrics["behaviour"]  # no sandbox: risk is static only, and the report says why
     assert behaviour["enabled"] is True and behaviour["available"] is False
     assert behaviour["reason"].endswith("risk is static only") and "verdicts" not in behaviour
+    assert "| risk | static only: " in (tmp_path / "results" / "report.md").read_text()
 
 
 def test_a_gate_run_with_the_sandbox_uses_behaviour(tmp_path, tiny_adapter):
@@ -246,6 +247,7 @@ def test_a_gate_run_with_the_sandbox_uses_behaviour(tmp_path, tiny_adapter):
     behaviour = metrics["behaviour"]
     assert behaviour["enabled"] is True and behaviour["available"] is True, behaviour
     assert sum(behaviour["verdicts"].values()) > 0 and metrics["run"]["timings"]["behaviour_s"] > 0
+    assert "| risk | static and behavioural (the worse counts) |" in (results / "report.md").read_text()
     examples = [json.loads(line) for line in (results / "examples.jsonl").read_text().splitlines()]
     judged = [e for e in examples if "behaviour" in e["details"]]
     assert judged and all(
