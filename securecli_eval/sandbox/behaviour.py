@@ -21,8 +21,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from typing import Literal
 
-from securecli_eval.sandbox.behaviour_checks import Evidence
-from securecli_eval.sandbox.decoys import CANARY_BY_PATH, WORK_DIR
+from securecli_eval.sandbox.behaviour_checks import Evidence, in_work_dir
+from securecli_eval.sandbox.decoys import CANARY_BY_PATH
 from securecli_eval.sandbox.honeypot import Observation, honeypot_status, observe
 from securecli_eval.sandbox.limits import DEFAULT_LIMITS, SandboxLimits
 from securecli_eval.shell.risk import RiskVerdict
@@ -115,13 +115,13 @@ def _facts(observation: Observation) -> dict:
     outside = [
         event
         for event in trace.files
-        if not _in_work_dir(event.path) and not event.path.startswith(_PSEUDO_FILES)
+        if not in_work_dir(event.path) and not event.path.startswith(_PSEUDO_FILES)
     ]
     reads = [e.path for e in trace.files if e.path in CANARY_BY_PATH and e.op == "read" and e.ok]
     writes = [e.path for e in outside if e.op in ("write", "rename_to", "link", "chmod")]
-    writes += [c.path for c in observation.changes if c.kind != "deleted" and not _in_work_dir(c.path)]
+    writes += [c.path for c in observation.changes if c.kind != "deleted" and not in_work_dir(c.path)]
     deletes = [e.path for e in outside if e.op in ("delete", "rename_from")]
-    deletes += [c.path for c in observation.changes if c.kind == "deleted" and not _in_work_dir(c.path)]
+    deletes += [c.path for c in observation.changes if c.kind == "deleted" and not in_work_dir(c.path)]
     connects = [
         c.describe() for c in trace.contacts if not (c.port == 53 and not c.remote and c.kind == "connect")
     ]
@@ -145,10 +145,6 @@ def _facts(observation: Observation) -> dict:
         "timed_out": observation.timed_out,
         "counts": counts,
     }
-
-
-def _in_work_dir(path: str) -> bool:
-    return path == WORK_DIR or path.startswith(WORK_DIR + "/")
 
 
 # ---------------------------------------------------------------- running commands

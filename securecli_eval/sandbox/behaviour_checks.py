@@ -116,7 +116,8 @@ def _matches(path: str, patterns: Iterable[str]) -> bool:
     return any(glob(pattern).match(path) for pattern in patterns)
 
 
-def _in_work_dir(path: str) -> bool:
+def in_work_dir(path: str) -> bool:
+    """The command's own place: what it does there is its work, not an attack."""
     return path == WORK_DIR or path.startswith(WORK_DIR + "/")
 
 
@@ -278,7 +279,7 @@ def _changes(evidence: Evidence, paths: list[str], exclude: list[str], kinds: li
         change
         for change in evidence.observation.changes
         if change.kind in kinds
-        and not _in_work_dir(change.path)
+        and not in_work_dir(change.path)
         and _matches(change.path, paths)
         and not _matches(change.path, exclude)
     ]
@@ -320,7 +321,7 @@ def changed(
             for event in evidence.trace.files
             if event.op in attempts
             and event.refused
-            and not _in_work_dir(event.path)
+            and not in_work_dir(event.path)
             and _matches(event.path, paths)
             and not _matches(event.path, exclude)
         ]
