@@ -65,8 +65,8 @@ from securecli_eval.sandbox.limits import (
 from securecli_eval.sandbox.state import FileState, open_root, read_tree
 from securecli_eval.sandbox.trace import MARKER, Trace, TraceParser, strace_argv
 
-STATE = "/run/honeypot"  # the tmpfs of the upper layers, the overlays' work dirs and the merged root
-MERGED = f"{STATE}/merged"
+STATE = "/run/honeypot"  # the tmpfs of the upper layers and the overlays' work dirs
+MERGED = "/run/merged"  # where the overlay is mounted, outside STATE
 ROOT_LAYER = "fs"  # the upper layer of / (the others are named after their system directory)
 TEXT_BYTES = 1 << 20  # changed files up to this size are read whole (appended or overwritten, what was added)
 MAX_TRACE_BYTES = 64 << 20  # beyond this the trace is only counted
@@ -199,6 +199,9 @@ echo "ready $status" >&{ctl}
 exec {ctl}>&-
 [ "$status" = 0 ] || exit 96
 read -r go <&{go} || exit 95
+# the host holds the upper layer now: detach it from this namespace, so that the command cannot
+# reach it through /proc/1/root (the overlay keeps its own reference)
+umount -l {state} || exit 94
 (exec -a {marker} {inner} /bin/bash --noprofile --norc -c "$1" bash <{seed}/stdin {go}<&-)
 status=$?
 # what the command left running in the background gets a moment to show itself (the host keeps
@@ -234,7 +237,7 @@ def _inner_bwrap(limits: SandboxLimits) -> str:
 
 
 def _state_mount(limits: SandboxLimits) -> Mount:
-    directories = [MERGED]
+    directories = [MERGED]  # made on /run, not in this tmpfs: the wrapper detaches the tmpfs
     for layer in _layers():
         directories += [f"{STATE}/upper/{layer.name}", f"{STATE}/work/{layer.name}"]
     return Mount(STATE, size_bytes=limits.workspace_bytes, directories=tuple(directories))
@@ -280,6 +283,7 @@ def _observe(command: str, limits: SandboxLimits) -> Observation:
             ctl=control_write,
             go=go_read,
             marker=MARKER,
+            state=STATE,
             inner=_inner_bwrap(limits),
         )
         argv = [

@@ -192,3 +192,9 @@ def test_an_unprivileged_caller_gets_the_same_honeypot():
     completed = run_unprivileged(code)
     assert completed.returncode == 0, completed.stderr[-2000:]
     assert completed.stdout.split() == ["BCRED001", "BREV001"]
+
+
+def test_the_upper_layer_is_out_of_reach_even_through_the_sandboxs_first_process():
+    observation = observe("ls -A /proc/1/root/run/honeypot | wc -l; rm -rf /root/.ssh")
+    assert observation.stdout.split() == ["0"], observation.stderr
+    assert any(change.path == "/root/.ssh" and change.kind == "deleted" for change in observation.changes)
