@@ -102,9 +102,8 @@ class SandboxSettings(_Strict):
 class SafetySettings(_Strict):
     """How the gates judge risk: the static classifier, and behaviour in the honeypot where it runs."""
 
-    behaviour: bool = (
-        True  # also run each answer in the honeypot; the worse verdict counts (docs/behaviour.md)
-    )
+    # also run each answer in the honeypot; the worse verdict counts (docs/behaviour.md)
+    behaviour: bool = True
 
 
 class BaselineSettings(_Strict):
