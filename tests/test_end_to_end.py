@@ -246,7 +246,7 @@ def test_a_gate_run_with_the_sandbox_uses_behaviour(tmp_path, tiny_adapter):
     metrics = json.loads((results / "metrics.json").read_text())
     behaviour = metrics["behaviour"]
     assert behaviour["enabled"] is True and behaviour["available"] is True, behaviour
-    assert sum(behaviour["verdicts"].values()) > 0 and metrics["run"]["timings"]["behaviour_s"] > 0
+    assert sum(behaviour["verdicts"].values()) > 0 and metrics["run"]["timings"]["judging_behaviour_s"] > 0
     assert "| risk | static and behavioural (the worse counts) |" in (results / "report.md").read_text()
     examples = [json.loads(line) for line in (results / "examples.jsonl").read_text().splitlines()]
     judged = [e for e in examples if "behaviour" in e["details"]]
