@@ -7,13 +7,15 @@ extras="${1:-dev}"
 
 need_apt=()
 command -v bwrap >/dev/null 2>&1 || need_apt+=(bubblewrap)
+command -v strace >/dev/null 2>&1 || need_apt+=(strace)  # the behavioural honeypot's tracer
 command -v shellcheck >/dev/null 2>&1 || need_apt+=(shellcheck)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
     echo "setup: installing ${need_apt[*]} with apt-get"
     apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
   else
-    echo "setup: ${need_apt[*]} missing and apt-get unavailable as this user; sandboxed gates will be skipped" >&2
+    echo "setup: ${need_apt[*]} missing and apt-get unavailable as this user; sandboxed gates will be skipped" \
+      "(without strace, risk is static only)" >&2
   fi
 fi
 # Chromium only runs the HTML report's browser tests: a failed install warns, it does not stop the set-up

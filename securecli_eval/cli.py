@@ -19,8 +19,9 @@ SUBCOMMANDS: dict[str, str] = {
     "init": "securecli_eval.scaffold",
     "demo": "securecli_eval.demo",
     "report": "securecli_eval.report.cli",
-    "risk": "securecli_eval.shell.cli",
+    "risk": "securecli_eval.judge.risk_cli",
     "equiv": "securecli_eval.sandbox.cli",
+    "trace": "securecli_eval.sandbox.behaviour_cli",
     "data": "securecli_eval.corpus.cli",
     "publish": "securecli_eval.release.cli",
 }

@@ -367,6 +367,10 @@ class MetricsReport(_Document):
     packages: dict[str, str]
     git: dict[str, object] = {}
     sandbox: dict[str, object] = {}
+    behaviour: dict[str, object] = Field(
+        default_factory=dict,
+        description="behavioural risk: enabled, available, reason (static only when not), verdicts by kind",
+    )
     gates: list[GateResult]
     metrics: dict[str, MetricValue]
     adversarial_categories: dict[str, MetricValue] = {}

@@ -20,6 +20,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from securecli_eval.catalog import METRICS
 from securecli_eval.errors import SecureCliError
@@ -32,6 +33,7 @@ from securecli_eval.inputs.config import PACKAGE_PREFIX, EvalConfig, ServerSetti
 from securecli_eval.inputs.datasets import load_all
 from securecli_eval.inputs.previous import Previous, load_previous
 from securecli_eval.judge import judge_all
+from securecli_eval.judge.behaviour import behaviour_verdicts
 from securecli_eval.measure.aggregate import aggregate
 from securecli_eval.measure.drift import compare as compare_releases
 from securecli_eval.measure.drift import drift_metrics
@@ -49,6 +51,9 @@ from securecli_eval.records import (
 )
 
 BASELINE_OFF = "baseline disabled (--no-baseline or baseline.enabled: false)"
+
+if TYPE_CHECKING:
+    from securecli_eval.sandbox.behaviour import BehaviourVerdict
 
 
 @dataclass(frozen=True)
@@ -119,6 +124,7 @@ class Evaluation:
     device: str
     generated: int
     sandbox: dict[str, object] = field(default_factory=dict)
+    behaviour: dict[str, object] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
     base_results: list[ExampleResult] | None = None
     generated_base: int = 0
@@ -312,6 +318,35 @@ def sandbox_state(config: EvalConfig) -> dict[str, object]:
     return {**state, "available": available, "reason": reason}
 
 
+def behaviour_state(config: EvalConfig, sandbox: dict[str, object]) -> dict[str, object]:
+    """Whether the gates' risk includes behaviour in the honeypot here, and why not (then static only)."""
+    state: dict[str, object] = {"enabled": config.safety.behaviour}
+    if not config.safety.behaviour:
+        reason = "disabled in the eval config (safety.behaviour: false); risk is static only"
+        return {**state, "available": False, "reason": reason}
+    if not sandbox.get("available"):
+        return {**state, "available": False, "reason": f"{sandbox.get('reason')}; risk is static only"}
+    from securecli_eval.sandbox.behaviour import behaviour_status
+
+    available, reason = behaviour_status()
+    return {
+        **state,
+        "available": available,
+        "reason": reason if available else f"{reason}; risk is static only",
+    }
+
+
+def _behavioural(
+    prepared: Prepared, outputs: list[str], state: dict[str, object]
+) -> tuple[list[BehaviourVerdict | None] | None, dict[str, int]]:
+    """Each answer's behavioural verdict when the honeypot is on, and how many got which verdict."""
+    if not state.get("available"):
+        return None, {}
+    config = prepared.config
+    verdicts = behaviour_verdicts(outputs, config.sandbox.workers, config.sandbox)
+    return verdicts, dict(Counter(v.verdict for v in verdicts if v is not None))
+
+
 @dataclass(frozen=True)
 class _Generation:
     """What generation needs besides the adapter: where, on which base, into which cache."""
@@ -396,16 +431,28 @@ def evaluate(prepared: Prepared, progress: Progress | None = None) -> Evaluation
 
     start = time.perf_counter()
     sandbox = sandbox_state(config)
+    behaviour = behaviour_state(config, sandbox)
+    verdicts, counted = _behavioural(prepared, outputs, behaviour)
+    behaviour = {**behaviour, "verdicts": counted} if counted else behaviour
+    timings["judging_behaviour_s"] = _seconds_since(start)  # part of judging_s
     workers = config.sandbox.workers
-    results = judge_all(prepared.examples, outputs, bool(sandbox["available"]), workers, config.sandbox)
+    results = judge_all(
+        prepared.examples, outputs, bool(sandbox["available"]), workers, config.sandbox, verdicts
+    )
     timings["judging_s"] = _seconds_since(start)
 
     base_results, generated_base = None, 0
     if prepared.baseline_enabled:
         start = time.perf_counter()
         base_outputs, generated_base = generation.outputs(None)
+        base_verdicts, _ = _behavioural(prepared, base_outputs, behaviour)
         base_results = judge_all(
-            prepared.examples, base_outputs, bool(sandbox["available"]), workers, config.sandbox
+            prepared.examples,
+            base_outputs,
+            bool(sandbox["available"]),
+            workers,
+            config.sandbox,
+            base_verdicts,
         )
         timings["baseline_s"] = _seconds_since(start)
 
@@ -430,6 +477,7 @@ def evaluate(prepared: Prepared, progress: Progress | None = None) -> Evaluation
         device=generation.device,
         generated=generated,
         sandbox=sandbox,
+        behaviour=behaviour,
         timings=timings,
         base_results=base_results,
         generated_base=generated_base,

@@ -218,6 +218,41 @@ def test_skipped_gate_is_never_passed(tmp_path, tiny_adapter):
     assert gate["outcome"] == "skipped" and gate["passed"] is False
     assert "sandbox unavailable" in gate["message"]
     assert metrics["verdict"] == "NO-SHIP"
+    behaviour = metrics["behaviour"]  # no sandbox: risk is static only, and the report says why
+    assert behaviour["enabled"] is True and behaviour["available"] is False
+    assert behaviour["reason"].endswith("risk is static only") and "verdicts" not in behaviour
+    assert "| risk | static only: " in (tmp_path / "results" / "report.md").read_text()
+
+
+def test_a_gate_run_with_the_sandbox_uses_behaviour(tmp_path, tiny_adapter):
+    from securecli_eval.sandbox.behaviour import behaviour_status
+
+    available, reason = behaviour_status()
+    if not available:
+        pytest.skip(reason)
+    config = write_config(tmp_path / "eval.yaml", PERMISSIVE, sandbox=True)
+    results = tmp_path / "results"
+    proc = run_gates(
+        "--adapter",
+        str(tiny_adapter),
+        "--eval-config",
+        str(config),
+        "--results-dir",
+        str(results),
+        "--limit",
+        "30",
+    )
+    assert proc.returncode == 1, proc.stdout[-3000:] + proc.stderr[-3000:]  # limited: never ships
+    metrics = json.loads((results / "metrics.json").read_text())
+    behaviour = metrics["behaviour"]
+    assert behaviour["enabled"] is True and behaviour["available"] is True, behaviour
+    assert sum(behaviour["verdicts"].values()) > 0 and metrics["run"]["timings"]["judging_behaviour_s"] > 0
+    assert "| risk | static and behavioural (the worse counts) |" in (results / "report.md").read_text()
+    examples = [json.loads(line) for line in (results / "examples.jsonl").read_text().splitlines()]
+    judged = [e for e in examples if "behaviour" in e["details"]]
+    assert judged and all(
+        e["details"]["behaviour"]["verdict"] in {"block", "warn", "allow", "not_observed"} for e in judged
+    )
 
 
 def test_deselected_gate_is_not_run(tmp_path, tiny_adapter):

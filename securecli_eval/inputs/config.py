@@ -102,6 +102,13 @@ class SandboxSettings(_Strict):
     max_processes: int = Field(16, ge=4, le=4096)  # per sandbox
 
 
+class SafetySettings(_Strict):
+    """How the gates judge risk: the static classifier, and behaviour in the honeypot where it runs."""
+
+    # also run each answer in the honeypot; the worse verdict counts (docs/behaviour.md)
+    behaviour: bool = True
+
+
 class BaselineSettings(_Strict):
     """The paired comparison with the base model (the same prompts without the adapter)."""
 
@@ -153,6 +160,7 @@ class EvalConfig(_Strict):
     thresholds: dict[str, float] = Field(default_factory=dict)
     gate_on: GateOn | dict[str, GateOn] = "point"
     sandbox: SandboxSettings = SandboxSettings()
+    safety: SafetySettings = SafetySettings()
     baseline: BaselineSettings = BaselineSettings()
     drift: DriftSettings = DriftSettings()
     general: GeneralSettings = GeneralSettings()

@@ -122,6 +122,7 @@ def build_report(
         packages=package_versions(),
         git=lineage.git_state(Path.cwd()),
         sandbox=evaluation.sandbox,
+        behaviour=evaluation.behaviour,
         gates=list(gates),
         metrics=evaluation.metrics,
         adversarial_categories=evaluation.categories,
@@ -264,7 +265,8 @@ def write_results(
     # the reports are rendered from the evidence as it will be read back from disk (keys sorted,
     # JSON types), so `securecli-eval report` re-renders them byte for byte
     written = {name: [json.loads(line) for line in files[name].splitlines()] for name in files}
-    files.update(rendered_artifacts(report, written[EXAMPLES], written.get(BASE_EXAMPLES, []), worst))
+    as_read = MetricsReport.model_validate_json(metrics_text(report))
+    files.update(rendered_artifacts(as_read, written[EXAMPLES], written.get(BASE_EXAMPLES, []), worst))
     return install_run(report, files, results_dir)
 
 

@@ -96,6 +96,7 @@ class Mount:
     destination: str
     source: str = ""  # host path for a read-only bind; empty for a tmpfs
     size_bytes: int = 0
+    directories: tuple[str, ...] = ()  # made inside a tmpfs once it is mounted (absolute paths)
 
 
 def write_shims(directory: Path) -> None:
@@ -157,13 +158,20 @@ def bwrap_arguments(
     mounts: Sequence[Mount] = (),
     info_fd: int | None = None,
     shims: Path | None = None,
+    *,
+    uid: int = SANDBOX_UID,
+    capabilities: bool = False,
 ) -> list[str]:
     """The bwrap command line up to (not including) the program to run.
 
-    ``etc`` is from ``write_etc``, ``shims`` from ``write_shims``.
+    ``etc`` is from ``write_etc``, ``shims`` from ``write_shims``. ``uid`` is the user inside (and
+    its group); ``capabilities`` keeps every capability of the sandbox's own user namespace (the
+    honeypot mounts its overlay with them; they give nothing outside that namespace).
     """
     args = [host_program("bwrap"), "--unshare-all", "--die-with-parent", "--new-session"]
-    args += ["--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID), "--hostname", SANDBOX_HOSTNAME]
+    args += ["--uid", str(uid), "--gid", str(uid), "--hostname", SANDBOX_HOSTNAME]
+    if capabilities:
+        args += ["--cap-add", "ALL"]
     if info_fd is not None:
         args += ["--info-fd", str(info_fd)]
     args += [*system_binds(), "--ro-bind", str(etc), "/etc"]
@@ -179,5 +187,7 @@ def bwrap_arguments(
             args += ["--ro-bind", mount.source, mount.destination]
         else:
             args += ["--size", str(mount.size_bytes), "--tmpfs", mount.destination]
+            for directory in mount.directories:
+                args += ["--dir", directory]
     args += ["--remount-ro", "/dev", "--remount-ro", "/"]
     return args

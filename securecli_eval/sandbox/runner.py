@@ -446,7 +446,8 @@ def _drop_root(host_uid: int) -> list[str]:
 
 def _handshake(info_fd: int, control_fd: int, deadline: float) -> tuple[int, int] | str:
     """(sandbox pid, setup status) once the wrapper is ready, or why it never got there."""
-    info = _read_until(info_fd, deadline, lambda data: False)
+    # bwrap's one JSON object; not up to EOF, as a tracer above bwrap keeps its own copy of the pipe open
+    info = _read_until(info_fd, deadline, lambda data: data.rstrip().endswith(b"}"))
     try:
         child_pid = int(json.loads(info)["child-pid"])
     except (ValueError, KeyError, TypeError):
@@ -557,26 +558,34 @@ class _Drained:
     overflowed: set[int]
     timed_out: bool = False
     watch_fired: bool = False
+    stream_stopped: bool = False
 
 
 def _drain(
-    caps: dict[int, int], deadline: float, stop_on_overflow: int, watch: Callable[[], bool] | None = None
+    caps: dict[int, int],
+    deadline: float,
+    stop_on_overflow: int,
+    watch: Callable[[], bool] | None = None,
+    streams: dict[int, Callable[[bytes], bool]] | None = None,
 ) -> _Drained:
     """Read every pipe until all close or the deadline passes; keep at most cap bytes each.
 
     Output beyond the cap on ``stop_on_overflow`` (stdout) ends the run at once: waiting
     for `yes` to hit the timeout would only burn the gate's time. ``watch`` is asked every
-    ``WATCH_INTERVAL_S`` whether to stop (the memory watchdog).
+    ``WATCH_INTERVAL_S`` whether to stop (the memory watchdog). ``streams`` are pipes handed
+    chunk by chunk to their callback instead of being kept (a trace read as it comes); a
+    callback that returns True ends the run (it has seen enough).
     """
     buffers = {fd: bytearray() for fd in caps}
     overflowed: set[int] = set()
+    streams = streams or {}
 
     def result(**flags: bool) -> _Drained:
         return _Drained({fd: bytes(b) for fd, b in buffers.items()}, overflowed, **flags)
 
     next_watch = time.monotonic() + WATCH_INTERVAL_S
     with selectors.DefaultSelector() as selector:
-        for fd in caps:
+        for fd in [*caps, *streams]:
             selector.register(fd, selectors.EVENT_READ)
         while selector.get_map():
             now = time.monotonic()
@@ -591,6 +600,10 @@ def _drain(
                 chunk = os.read(key.fd, 65536)
                 if not chunk:
                     selector.unregister(key.fd)
+                    continue
+                if key.fd in streams:
+                    if streams[key.fd](chunk):
+                        return result(stream_stopped=True)
                     continue
                 room = caps[key.fd] - len(buffers[key.fd])
                 if len(chunk) > room:

@@ -98,3 +98,12 @@ def test_sandbox_limits_are_checked(tmp_path):
     assert config.sandbox.timeout_seconds == 2 and config.sandbox.memory_mib == 256
     with pytest.raises(ConfigError, match="memory_mib"):
         load_config(write(tmp_path, MINIMAL + "sandbox:\n  memory_mib: 1\n"))
+
+
+def test_behaviour_is_on_by_default_and_can_be_turned_off(tmp_path):
+    shipped, _ = load_config(PROJECT / "config" / "eval_config.yaml")
+    default, _ = load_config(write(tmp_path, MINIMAL))
+    off, _ = load_config(write(tmp_path, MINIMAL + "safety:\n  behaviour: false\n"))
+    assert (shipped.safety.behaviour, default.safety.behaviour, off.safety.behaviour) == (True, True, False)
+    with pytest.raises(ConfigError, match=r"unknown key 'safety.behavior'"):
+        load_config(write(tmp_path, MINIMAL + "safety:\n  behavior: false\n"))

@@ -4,7 +4,10 @@ Scripts and CI pipe commands through it, so every line gets a verdict (malformed
 and the exit code is 0 unless the invocation itself is wrong. With ``--answers`` each input line is
 a JSON object ``{"answer": "..."}`` (a whole model answer, newlines included) judged the way the
 safety gates judge it; a line that is not such an object gets an ``error`` line in its place (so
-output line N still answers input line N) and the exit code is 2 after every line was read.
+output line N still answers input line N) and the exit code is 2 after every line was read. With
+``--behaviour`` each answer's code also runs in the behavioural honeypot, and the worse of the
+static and the behavioural verdict counts, as in the gates. The command lives with the judges
+because it combines the classifier (shell/) with the honeypot (sandbox/).
 """
 
 from __future__ import annotations
@@ -14,10 +17,13 @@ import json
 import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from securecli_eval.errors import DataError
 from securecli_eval.shell.risk import classify, rule_table
+
+if TYPE_CHECKING:
+    from securecli_eval.sandbox.behaviour import BehaviourVerdict
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -36,6 +42,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         action="store_true",
         help='read JSON lines {"answer": "..."} and judge each whole answer as the safety gates do',
     )
+    parser.add_argument(
+        "--behaviour",
+        action="store_true",
+        help="with --answers: also run each answer's code in the behavioural honeypot (bubblewrap and "
+        "strace); the worse verdict counts",
+    )
+    parser.add_argument("--workers", type=int, default=None, help="parallel honeypots for --behaviour")
     parser.set_defaults(func=handle)
 
 
@@ -52,8 +65,18 @@ def handle(args: argparse.Namespace) -> int:
         for row in rule_table():
             out.write(json.dumps(row) + "\n")
         return 0
+    if args.behaviour and not args.answers:
+        raise DataError('--behaviour judges whole answers: add --answers (JSON lines {"answer": ...})')
+    if args.workers is not None and args.workers < 1:
+        raise DataError(f"--workers must be at least 1, got {args.workers}")
+    if args.behaviour:
+        from securecli_eval.sandbox.behaviour import behaviour_status
+
+        available, reason = behaviour_status()
+        if not available:
+            raise DataError(f"--behaviour: the honeypot is unavailable here ({reason}); run without it")
     if args.answers:
-        return _answers(args.commands, out)
+        return _answers(args.commands, out, args.behaviour, args.workers)
     if not args.commands and hasattr(sys.stdin, "reconfigure"):
         sys.stdin.reconfigure(errors="replace")  # undecodable bytes still get a verdict
     commands = args.commands if args.commands else _lines(sys.stdin)
@@ -87,35 +110,43 @@ def _sources(paths: list[str]) -> Iterator[tuple[str, TextIO]]:
             ) from None
 
 
-def answer_row(answer: str) -> dict[str, Any]:
-    """The JSON line for one answer: verdict, refused, the runnable regions, and the deciding rule."""
+def answer_row(answer: str, behaviour: BehaviourVerdict | None = None) -> dict[str, Any]:
+    """The JSON line for one answer: verdict, refused, the runnable regions, and the deciding rule.
+
+    With a behavioural verdict, the worse of it and the static one is the answer's.
+    """
+    from securecli_eval.judge.behaviour import worse
     from securecli_eval.shell.judgement import judge_answer
 
     judgement = judge_answer(answer)
-    risk = judgement.risk
+    risk = worse(judgement.risk, behaviour)
+    by_behaviour = risk is not judgement.risk
     deciding = judgement.deciding
-    return {
-        "verdict": judgement.verdict,
+    row = {
+        "verdict": risk.verdict if by_behaviour else judgement.verdict,
         "refused": judgement.refused,
         "declined": judgement.declined,
         "commands": judgement.commands,
         "rule": risk.rule,
         "mitre": risk.mitre,
         "category": risk.category,
-        "reason": judgement.why,
+        "reason": risk.reason if by_behaviour else judgement.why,
         "deciding": None
-        if deciding is None
+        if deciding is None or by_behaviour
         else {"kind": deciding.region.kind, "line": deciding.region.line, "text": deciding.region.text[:500]},
     }
+    if behaviour is not None:
+        row["behaviour"] = behaviour.to_dict()
+    return row
 
 
-def _answers(paths: list[str], out: TextIO) -> int:
+def _answers(paths: list[str], out: TextIO, behaviour: bool = False, workers: int | None = None) -> int:
     bad: list[str] = []
+    rows: list[tuple[dict[str, Any] | None, str | None]] = []  # (error row, or None with the answer)
     for name, stream in _sources(paths):
         for number, line in enumerate(stream, start=1):
             if not line.strip():
                 continue
-            row: dict[str, Any]
             try:
                 data = json.loads(line)
             except json.JSONDecodeError as error:
@@ -129,12 +160,19 @@ def _answers(paths: list[str], out: TextIO) -> int:
             if problem:
                 where = f"{name}:{number}"
                 bad.append(where)
-                row = {"line": number, "error": f"{where}: {problem}"}
+                rows.append(({"line": number, "error": f"{where}: {problem}"}, None))
             else:
-                row = answer_row(data["answer"])
-                if "id" in data:
-                    row = {"id": data["id"], **row}
-            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+                rows.append(({"id": data["id"]} if "id" in data else {}, data["answer"]))
+    answers = [answer for _, answer in rows if answer is not None]
+    verdicts: list[BehaviourVerdict | None] = [None] * len(answers)
+    if behaviour and answers:
+        from securecli_eval.judge.behaviour import behaviour_verdicts
+
+        verdicts = behaviour_verdicts(answers, workers)
+    judged = iter(zip(answers, verdicts, strict=True))
+    for head, answer in rows:
+        row = head if answer is None else {**head, **answer_row(*next(judged))}
+        out.write(json.dumps(row, ensure_ascii=False) + "\n")
     out.flush()
     if bad:
         more = f" (and {len(bad) - 1} more)" if len(bad) > 1 else ""
