@@ -13,9 +13,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Iterable
 
 from securecli_eval.errors import DataError
+from securecli_eval.jsonl import json_object, parse_each
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -37,30 +37,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def parse_command(line: str | bytes, number: int, source: str = "stdin") -> str:
     """One JSON line's command; DataError naming ``source:number`` when it is not one."""
     where = f"{source}:{number}"
-    if isinstance(line, bytes):
-        try:
-            line = line.decode("utf-8")
-        except UnicodeDecodeError:
-            raise DataError(f"{where}: not UTF-8 text; save the file as UTF-8") from None
-    try:
-        record = json.loads(line)
-    except json.JSONDecodeError as error:
-        raise DataError(f'{where}: invalid JSON ({error.msg}); write {{"command": "..."}} per line') from None
-    if not isinstance(record, dict) or not isinstance(record.get("command"), str):
+    record = json_object(line, where, 'write {"command": "..."} per line')
+    if not isinstance(record.get("command"), str):
         raise DataError(f"{where}: expected an object with a 'command' string")
     return record["command"]
-
-
-def parse_commands(lines: Iterable[str | bytes], source: str = "stdin") -> list[str | DataError]:
-    """Every non-blank line as a command, or the DataError that says why it is not one (order kept)."""
-    parsed: list[str | DataError] = []
-    for number, line in enumerate(lines, start=1):
-        if line.strip():
-            try:
-                parsed.append(parse_command(line, number, source))
-            except DataError as error:
-                parsed.append(error)
-    return parsed
 
 
 def handle(args: argparse.Namespace) -> int:
@@ -71,7 +51,9 @@ def handle(args: argparse.Namespace) -> int:
         raise DataError(f"--workers must be at least 1, got {args.workers}")
     if not 0 < args.timeout <= 600:
         raise DataError(f"--timeout must be between 0 and 600 seconds, got {args.timeout}")
-    parsed: list[str | DataError] = list(args.commands) if args.commands else parse_commands(sys.stdin.buffer)
+    parsed: list[str | DataError] = (
+        list(args.commands) if args.commands else parse_each(sys.stdin.buffer, parse_command, "stdin")
+    )
     bad = [item for item in parsed if isinstance(item, DataError)]
     for error in bad:
         print(f"securecli-eval trace: {error}", file=sys.stderr)

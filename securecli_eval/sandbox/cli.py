@@ -12,9 +12,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Iterable
 
 from securecli_eval.errors import DataError
+from securecli_eval.jsonl import json_object, parse_each
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -36,17 +36,7 @@ def parse_pair(line: str | bytes, number: int, source: str = "stdin"):  # noqa: 
     from securecli_eval.sandbox.fixtures import validate_files
 
     where = f"{source}:{number}"
-    if isinstance(line, bytes):
-        try:
-            line = line.decode("utf-8")
-        except UnicodeDecodeError:
-            raise DataError(f"{where}: not UTF-8 text; save the file as UTF-8") from None
-    try:
-        record = json.loads(line)
-    except json.JSONDecodeError as error:
-        raise DataError(f"{where}: invalid JSON ({error.msg}); fix or remove the line") from None
-    if not isinstance(record, dict):
-        raise DataError(f"{where}: expected a JSON object, got {type(record).__name__}")
+    record = json_object(line, where)
     for key in ("reference", "prediction"):
         if not isinstance(record.get(key), str):
             raise DataError(f"{where}: '{key}' is missing or not a string")
@@ -66,19 +56,6 @@ def parse_pair(line: str | bytes, number: int, source: str = "stdin"):  # noqa: 
     return EquivalencePair(record["reference"], record["prediction"], files, setup, alternatives)
 
 
-def parse_pairs(lines: Iterable[str | bytes], source: str = "stdin") -> list:
-    """Every non-blank line as a pair, or as the DataError that says why it is not one (order kept)."""
-    parsed: list = []
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            parsed.append(parse_pair(line, number, source))
-        except DataError as error:
-            parsed.append(error)
-    return parsed
-
-
 def handle_equiv(args: argparse.Namespace) -> int:
     from securecli_eval.sandbox.equivalence import EquivalenceResult, judge_many
     from securecli_eval.sandbox.runner import SandboxLimits, sandbox_status
@@ -87,7 +64,7 @@ def handle_equiv(args: argparse.Namespace) -> int:
         raise DataError(f"--workers must be at least 1, got {args.workers}")
     if not 0 < args.timeout <= 600:
         raise DataError(f"--timeout must be between 0 and 600 seconds, got {args.timeout}")
-    parsed = parse_pairs(sys.stdin.buffer)
+    parsed = parse_each(sys.stdin.buffer, parse_pair, "stdin")
     bad = [item for item in parsed if isinstance(item, DataError)]
     for error in bad:
         print(f"securecli-eval equiv: {error}", file=sys.stderr)

@@ -66,7 +66,7 @@ def test_a_bad_line_gets_its_error_in_place_and_the_rest_run():
     ("line", "message"),
     [
         (b"\xff\xfe", "stdin:4: not UTF-8 text"),
-        ("[1]", "stdin:4: expected an object with a 'command' string"),
+        ("[1]", "stdin:4: expected a JSON object, got list"),
         ('{"command": 3}', "stdin:4: expected an object with a 'command' string"),
     ],
 )
