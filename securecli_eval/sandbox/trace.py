@@ -209,8 +209,9 @@ def decoded(text: str) -> str:
     return unescape(text).decode("utf-8", "replace")
 
 
-def split_arguments(text: str) -> list[str]:
-    """Top-level arguments of a call's argument text (up to its closing parenthesis)."""
+def _scan_arguments(text: str) -> tuple[list[str], int]:
+    """The top-level arguments of a call's argument text and the index of its closing parenthesis
+    (-1 when it is not closed): commas split only outside strings and brackets."""
     arguments, depth, start, index, length = [], 0, 0, 0, len(text)
     while index < length:
         char = text[index]
@@ -223,33 +224,24 @@ def split_arguments(text: str) -> list[str]:
         elif char in ")]}":
             if depth == 0:
                 arguments.append(text[start:index].strip())
-                return [a for a in arguments if a]
+                return [a for a in arguments if a], index
             depth -= 1
         elif char == "," and depth == 0:
             arguments.append(text[start:index].strip())
             start = index + 1
         index += 1
     arguments.append(text[start:].strip())
-    return [a for a in arguments if a]
+    return [a for a in arguments if a], -1
+
+
+def split_arguments(text: str) -> list[str]:
+    """Top-level arguments of a call's argument text (up to its closing parenthesis)."""
+    return _scan_arguments(text)[0]
 
 
 def _close_of_arguments(text: str) -> int:
     """Index of the parenthesis closing the argument list (text starts after the opening one)."""
-    depth, index, length = 0, 0, len(text)
-    while index < length:
-        char = text[index]
-        if char == '"':
-            index += 1
-            while index < length and text[index] != '"':
-                index += 2 if text[index] == "\\" else 1
-        elif char in "([{":
-            depth += 1
-        elif char in ")]}":
-            if depth == 0:
-                return index
-            depth -= 1
-        index += 1
-    return -1
+    return _scan_arguments(text)[1]
 
 
 def _string(argument: str) -> str | None:
