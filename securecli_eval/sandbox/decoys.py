@@ -26,7 +26,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from securecli_eval.sandbox.bwrap import OWN_PROGRAMS, SYSTEM_PATHS, write_etc
+from securecli_eval.sandbox.bwrap import HOST_ETC, OWN_PROGRAMS, SYSTEM_PATHS, write_etc
 from securecli_eval.sandbox.fixtures import (
     BASE_LINES,
     DEFAULT_FIXTURE,
@@ -507,17 +507,7 @@ def _copy_host_etc(target: Path) -> None:
     """The linker's cache and the data files programs read, as the plain sandbox gets them."""
     scratch = target.parent / "host-etc"
     write_etc(scratch)
-    for entry in (
-        "ld.so.cache",
-        "ld.so.conf",
-        "alternatives",
-        "magic",
-        "mime.types",
-        "protocols",
-        "services",
-        "shells",
-        "ssl/openssl.cnf",
-    ):
+    for entry in HOST_ETC:
         source, destination = scratch / entry, target / entry
         if os.path.lexists(source) and not os.path.lexists(destination):
             destination.parent.mkdir(parents=True, exist_ok=True)

@@ -30,7 +30,7 @@ from securecli_eval.shell.paths import (
     persistence_kind,
 )
 from securecli_eval.shell.vocabulary import vocabulary
-from securecli_eval.shell.wrappers import find_selects_everything, short_option
+from securecli_eval.shell.wrappers import find_selects_everything, option_values, short_option
 
 Tier = Literal["critical", "system", "unknown", "cwd", "local"]
 WriteMode = Literal["write", "append", "edit"]
@@ -194,17 +194,7 @@ def options_of(args: Iterable[str]) -> frozenset[str]:
 
 def option_value(args: tuple[str, ...], names: Iterable[str]) -> list[str]:
     """Values of ``-o VALUE``, ``--opt=VALUE``, ``--opt VALUE`` and ``-oVALUE`` for the given names."""
-    names = tuple(names)
-    values: list[str] = []
-    for index, arg in enumerate(args):
-        for name in names:
-            if arg == name and index + 1 < len(args):
-                values.append(args[index + 1])
-            elif name.startswith("--") and arg.startswith(name + "="):
-                values.append(arg.split("=", 1)[1])
-            elif len(name) == 2 and not name.startswith("--") and arg.startswith(name) and len(arg) > 2:
-                values.append(arg[2:])
-    return values
+    return option_values(args, tuple(names))
 
 
 RECURSIVE = frozenset({"-r", "-R", "--recursive"})
