@@ -35,6 +35,7 @@ LANGUAGES: dict[str, str] = {
     **dict.fromkeys(("lua", "luajit", "lua5.1", "lua5.3", "lua5.4"), "lua"),
     **dict.fromkeys(("awk", "gawk", "mawk", "nawk", "busybox-awk"), "awk"),
     **dict.fromkeys(("Rscript", "R"), "r"),
+    **dict.fromkeys(("tclsh", "wish", "jimsh", "expect"), "tcl"),
 }
 _CODE_OPTIONS = {
     "python": ("-c",),
@@ -44,6 +45,7 @@ _CODE_OPTIONS = {
     "php": ("-r",),
     "lua": ("-e",),
     "r": ("-e",),
+    "tcl": ("-c",),  # expect -c CODE
 }
 
 
@@ -144,6 +146,8 @@ def read(language: str, code: str, depth: int = 0, presets: Mapping[str, str] | 
         reading = _PythonReader(depth).read(code)
         if reading is not None:
             return reading
+    if language == "tcl":
+        return _read_tcl(code, depth)
     return _read_by_tokens(language, _Constants(language, code, presets or {}).folded(), code, depth)
 
 
@@ -663,6 +667,104 @@ class _PythonReader(ast.NodeVisitor):
         self.actions.append(Action(("cat", path), label="python open"))
 
 
+# ---- Tcl (tclsh, wish, expect): commands of words, like a shell's ---------------------------------------
+
+
+_TCL_ESCAPE = re.compile(r"\\(.)")
+_TCL_ESCAPES = {"n": "\n", "r": "\n", "t": "\t"}  # \r is Enter to a spawned program
+
+
+def _tcl_commands(code: str) -> list[list[tuple[str, bool]]]:
+    """Tcl commands as lists of (word, braced): words split on blanks, ``{...}`` and ``"..."`` grouped,
+    commands ended by a newline or ``;`` outside them."""
+    commands: list[list[tuple[str, bool]]] = []
+    words: list[tuple[str, bool]] = []
+    i, n = 0, len(code)
+    while i < n:
+        c = code[i]
+        if c in "\n;":
+            if words:
+                commands.append(words)
+                words = []
+            i += 1
+        elif c in " \t\r":
+            i += 1
+        elif c == "#" and not words:
+            i = code.find("\n", i) if "\n" in code[i:] else n
+        elif c in "{[":
+            close, depth, j = "}" if c == "{" else "]", 0, i
+            while j < n:
+                if code[j] == "\\":
+                    j += 1
+                elif code[j] == c:
+                    depth += 1
+                elif code[j] == close:
+                    depth -= 1
+                    if depth == 0:
+                        break
+                j += 1
+            words.append((code[i + 1 : j] if c == "{" else code[i : j + 1], c == "{"))
+            i = j + 1
+        elif c == '"':
+            j = i + 1
+            while j < n and code[j] != '"':
+                j += 2 if code[j] == "\\" else 1
+            words.append(
+                (_TCL_ESCAPE.sub(lambda m: _TCL_ESCAPES.get(m.group(1), m.group(1)), code[i + 1 : j]), False)
+            )
+            i = j + 1
+        else:
+            j = i
+            while j < n and code[j] not in " \t\r\n;":
+                j += 2 if code[j] == "\\" else 1
+            words.append((code[i:j], False))
+            i = j
+    if words:
+        commands.append(words)
+    return commands
+
+
+_TCL_EXEC_OPTIONS = frozenset({"-ignorestderr", "-keepnewline", "-noecho", "-nottycopy", "-nottyinit", "--"})
+
+
+def _read_tcl(code: str, depth: int) -> Reading:
+    """``exec PROG ARGS`` and expect's ``spawn`` run a program (no shell: a pipeline ``|`` is split, redirects
+    dropped); ``open "|cmd"`` too; ``file delete -force`` deletes trees; expect's ``send`` types into a
+    spawned shell; ``eval`` and every braced body (procs, loops, branches) are read as Tcl again."""
+    actions: list[Action] = []
+    shell_spawned = False
+    for command in _tcl_commands(code):
+        name, rest = command[0][0], [w for w, _ in command[1:]]
+        if name in ("exec", "spawn"):
+            argv = [w for w in rest if w not in _TCL_EXEC_OPTIONS]
+            for stage in " ".join(argv).split(" | ") if "|" in argv else [" ".join(argv)]:
+                words = [w for w in stage.split() if not re.match(r"^(?:\d?[<>]|&$|2>@)", w)]
+                if words:
+                    actions.append(Action(tuple(words), label=f"tcl {name}"))
+                    shell_spawned = shell_spawned or (
+                        name == "spawn" and words[0].rsplit("/", 1)[-1] in SHELLS
+                    )
+        elif name == "open" and rest and rest[0].startswith("|"):
+            actions.append(Action(tuple(rest[0][1:].split()), label="tcl open |"))
+        elif name == "file" and rest[:1] == ["delete"]:
+            paths = [w for w in rest[1:] if not w.startswith("-")]
+            actions.extend(
+                Action(("rm", "-rf" if "-force" in rest else "-f", p), label="tcl file delete") for p in paths
+            )
+        elif name == "send" and shell_spawned and rest:
+            actions.append(Action(code=rest[-1].replace("\r", "\n"), label="expect send"))
+        elif name in ("eval", "uplevel") and rest and depth < 4:
+            actions.extend(_read_tcl(" ".join(rest), depth + 1).actions)
+        if depth < 4:
+            for word, braced in command[1:]:
+                if braced and word.strip():
+                    actions.extend(_read_tcl(word, depth + 1).actions)
+                elif not braced:  # [exec ...] substituted into a word runs first
+                    for inner in re.findall(r"\[([^\[\]]+)\]", word):
+                        actions.extend(_read_tcl(inner, depth + 1).actions)
+    return Reading(actions, None)
+
+
 # ---- other languages: string literals and the calls that matter -------------------------------------
 
 _STRING = (  # "..." and '...', and perl's q(...) / ruby's %q{...} quoting
@@ -727,13 +829,40 @@ _FETCHES = re.compile(
     r"\b(?:(?:get|request)\s*\(\s*['\"]https?://|https?\.get|https?\.request|fetch\s*\(|LWP::|Net::HTTP|open-uri|URI\.open|file_get_contents\s*\(\s*['\"]https?|"
     r"urlopen|socket\.http|HTTP::Tiny|curl_exec)"
 )
-_EVALUATES = re.compile(r"\b(?:eval|instance_eval|Function|loadstring|load|assert|create_function)\s*\(")
+_EVALUATES = re.compile(  # a call, or the function passed as a callback: fetch(u).then(...).then(eval)
+    r"\b(?:eval|instance_eval|Function|loadstring|load|assert|create_function)\s*\(|[(,]\s*(?:eval|Function)\s*\)"
+)
 _ENDPOINT = re.compile(
     r"""['"]((?:\d{1,3}\.){3}\d{1,3}|[A-Za-z0-9.-]+\.[A-Za-z]{2,})['"]\s*[,:]\s*['"]?(\d{1,5})|PeerAddr\s*=>\s*['"]([^'"]+)['"]"""
 )
 _SECRET_READ = re.compile(
     r"""['"]((?:/etc/(?:shadow|passwd|gshadow|sudoers)|~?/[^'"]*(?:id_rsa|id_ed25519|id_ecdsa|\.aws/credentials|\.netrc|\.git-credentials|\.kube/config|\.bash_history)))['"]"""
 )
+
+
+_GLOB_CALLS = re.compile(  # a glob of a constant pattern is that pattern: the rules read globs as paths
+    rf"(?:\bglob\s*\(?|\bDir\.glob\s*\(|\bDir\s*\[)\s*({_LITERALS})\s*[)\]]?"
+)
+_MODE = r"(0[oO]?[0-7]{3,4}|[0-7]{3,4}\b)"
+_CHMOD_CALLS = (  # mode first (perl's chmod MODE, LIST; ruby's File.chmod, FileUtils.chmod_R), or path first
+    re.compile(rf"\b(?:File\.|FileUtils\.)?chmod(_R)?\s*\(?\s*{_MODE}\s*,\s*({_LITERALS})"),
+    re.compile(rf"\bchmod(?:Sync)?\s*\(\s*({_LITERALS})\s*,\s*{_MODE}"),  # php, node
+)
+
+
+def _chmods(code: str) -> list[Action]:
+    """``chmod 0777, "/etc/sudoers"``, ``File.chmod(04755, p)``, ``fs.chmodSync(p, 0o777)`` as ``chmod``."""
+    actions = []
+    for index, pattern in enumerate(_CHMOD_CALLS):
+        for m in pattern.finditer(code):
+            recursive, mode, paths = (
+                (m.group(1), m.group(2), m.group(3)) if index == 0 else (None, *m.group(2, 1))
+            )
+            octal = format(int(mode.lower().removeprefix("0o"), 8), "o")
+            flags = ("-R",) if recursive else ()
+            for literal in re.findall(_LITERALS, paths)[:8]:
+                actions.append(Action(("chmod", *flags, octal, _literal_text(literal)), label="chmod call"))
+    return actions
 
 
 _RECURSIVE_ARGUMENT = re.compile(r"[^)]*\brecursive\s*[=:]\s*(?:TRUE|T|true)\b")
@@ -804,6 +933,15 @@ _FORMAT_CALLS = re.compile(  # string.format(FMT, ...), sprintf(FMT, ...), forma
 _WORDS = re.compile(r"^\s*(?:qw|%[wW])\s*(?:\((.*)\)|\[(.*)\]|\{(.*)\}|/(.*)/)\s*$", re.DOTALL)
 
 
+_PERL_ENV = re.compile(r"""\$ENV\{\s*['"]?(\w+)['"]?\s*\}""")
+_DOUBLE_QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"')
+_ENV_LOOKUP = re.compile(  # over masked code, where a literal is a placeholder
+    rf"(?:\bENV(?:IRON)?\s*\[|\bENV\.fetch\(|\$_(?:SERVER|ENV)\[|\b(?:os\.|Sys\.)?getenv\(|\bprocess\.env\[|\$ENV\{{)"
+    rf"\s*(?P<literal>{_P})\s*[\])}}]|\$ENV\{{\s*(?P<bare>\w+)\s*\}}|\bprocess\.env\.(?P<name>\w+)"
+    rf"|(?P<home>\bDir\.home\b|(?:\brequire\(\s*{_P}\s*\)\.|\b\w+\.)?\bhomedir\(\s*\))"
+)
+
+
 class _Constants:
     """Strings a one-liner builds from constants, folded back into literals: ``$c="rm -rf /"; system $c``
     reads as ``system "rm -rf /"``, ``"rm -rf " . "/boot"`` as one literal, ``reverse "cte/ fr- mr"`` as
@@ -817,9 +955,23 @@ class _Constants:
     def __init__(self, language: str, code: str, presets: Mapping[str, str]) -> None:
         self.language = language
         self.literals: list[str] = []
+        if language == "perl" and "$ENV{" in code:  # "rm -rf $ENV{HOME}" interpolates the home
+            code = _DOUBLE_QUOTED.sub(
+                lambda q: _PERL_ENV.sub(lambda m: _KNOWN_ENVIRONMENT.get(m.group(1), m.group(0)), q.group(0)),
+                code,
+            )
         pattern = _STRING + (r"|`(?:[^`\\]|\\.)*`" if language == "node" else "")
         self.masked = re.sub(pattern, lambda m: self.literal(m.group(0)), code)
         self.values: dict[str, str | list[str]] = dict(presets)
+        self.masked = _ENV_LOOKUP.sub(self.environment, self.masked)
+
+    def environment(self, m: re.Match[str]) -> str:
+        """``ENV["HOME"]``, ``process.env.HOME``, ``os.getenv("HOME")``, ``Dir.home``: the home is ``~``."""
+        if m.group("home"):
+            return self.quoted("~")
+        name = m.group("name") or m.group("bare") or self.text(m.group("literal"))
+        value = _KNOWN_ENVIRONMENT.get(name)
+        return m.group(0) if value is None else self.quoted(value)
 
     def literal(self, raw: str) -> str:
         self.literals.append(raw)
@@ -999,6 +1151,8 @@ def _read_by_tokens(language: str, code: str, original: str, depth: int) -> Read
     fetching calls are still visible."""
     actions: list[Action] = []
     label = f"{language} one-liner"
+    code = _GLOB_CALLS.sub(r"\1", code)  # unlink glob "/boot/*" deletes what /boot/* matches
+    actions.extend(_chmods(code))
     runner = _RUNNERS.get(language)
     if runner:
         for m in re.finditer(runner + r"\s*\(?\s*" + _WORD_LIST.pattern, code, re.DOTALL):
