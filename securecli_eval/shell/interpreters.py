@@ -23,7 +23,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
 from securecli_eval.shell.textflow import from_bytes, printf_format
-from securecli_eval.shell.wrappers import SHELLS
+from securecli_eval.shell.wrappers import SHELLS, opens_shell, shell_code
 
 LANGUAGES: dict[str, str] = {
     **dict.fromkeys(("python", "python2", "python3", "pypy", "pypy3", "ipython"), "python"),
@@ -179,6 +179,7 @@ _SHELL_CALLS |= {"subprocess.getstatusoutput", "popen2.popen2", "platform.popen"
 _ARGV_CALLS = {"subprocess.run", "subprocess.call", "subprocess.Popen", "subprocess.check_call"}
 _ARGV_CALLS |= {"subprocess.check_output", "pty.spawn", "os.posix_spawn", "os.posix_spawnp"}
 _EXEC_PREFIXES = ("os.exec", "os.spawn")
+_OUTPUT_CALLS = {"subprocess.check_output", "subprocess.getoutput", "commands.getoutput", "os.popen"}
 _DELETES = {
     "shutil.rmtree": ("rm", "-rf"),
     "os.remove": ("rm",),
@@ -552,7 +553,17 @@ class _PythonReader(ast.NodeVisitor):
         if func in ("pathlib.Path.write_text", "pathlib.Path.write_bytes"):
             path = self.path_argument(node, [])
             if path is not None:
-                self.actions.append(Action((":",), redirects=((">", path),), label="python write_text"))
+                text = self.text(self.const(args[0])) if args else None
+                self.actions.append(_written(text, ">", path, "python write_text"))
+            return
+        if method == "write" and args and isinstance(node.func.value, ast.Call):  # open(P, "a").write(T)
+            opened = node.func.value  # type: ignore[union-attr]
+            if (self.dotted(opened.func) or "") in ("open", "io.open"):
+                path = self.path_argument(opened, opened.args)
+                mode = self.const(opened.args[1]) if len(opened.args) > 1 else "r"
+                text = self.text(self.const(args[0]))
+                if path is not None and isinstance(mode, str) and text:
+                    self.actions.append(_written(text, ">>" if "a" in mode else ">", path, "python write"))
             return
         if func in ("pathlib.Path.read_text", "pathlib.Path.read_bytes"):
             path = self.path_argument(node, [])
@@ -633,7 +644,17 @@ class _PythonReader(ast.NodeVisitor):
             self.actions.append(Action(tuple(value), label=f"python {func}"))
 
     def execute(self, node: ast.AST) -> None:
-        """``exec``/``eval`` of a constant is read again; of decoded or downloaded data, it is that."""
+        """``exec``/``eval`` of a constant is read again; of decoded or downloaded data, it is that; of what
+        a command prints (``exec(subprocess.check_output("curl URL", shell=True))``), ``CMD | python3``."""
+        inner = (
+            node.func.value if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) else None
+        )
+        call = inner if isinstance(inner, ast.Call) else node  # os.popen(CMD).read()
+        if isinstance(call, ast.Call) and call.args:
+            func = self.dotted(call.func) or ""
+            command = self.text(self.const(call.args[0]))
+            if func in _OUTPUT_CALLS and command:
+                self.actions.append(Action(code=f"{command} | python3", label=f"python exec {func}"))
         kind = self.kind_of(node)
         if kind in ("download", "decoded"):
             tag = "download:python" if kind == "download" else "decoder:python"
@@ -727,6 +748,14 @@ def _tcl_commands(code: str) -> list[list[tuple[str, bool]]]:
 _TCL_EXEC_OPTIONS = frozenset({"-ignorestderr", "-keepnewline", "-noecho", "-nottycopy", "-nottyinit", "--"})
 
 
+def _opens_shell(argv: Sequence[str]) -> bool:
+    """A program that reads commands typed into it: a shell, ``su``, ``sudo -s``, ``ssh HOST`` alone."""
+    program, args = argv[0].rsplit("/", 1)[-1], argv[1:]
+    if program in SHELLS and shell_code(program, args) is None or opens_shell(program, args):
+        return True
+    return program in ("ssh", "telnet") and len([a for a in args if not a.startswith("-")]) == 1
+
+
 def _read_tcl(code: str, depth: int) -> Reading:
     """``exec PROG ARGS`` and expect's ``spawn`` run a program (no shell: a pipeline ``|`` is split, redirects
     dropped); ``open "|cmd"`` too; ``file delete -force`` deletes trees; expect's ``send`` types into a
@@ -743,9 +772,7 @@ def _read_tcl(code: str, depth: int) -> Reading:
             for words in stages:
                 if words:
                     actions.append(Action(tuple(words), label=f"tcl {name}"))
-                    shell_spawned = shell_spawned or (
-                        name == "spawn" and words[0].rsplit("/", 1)[-1] in SHELLS
-                    )
+                    shell_spawned = shell_spawned or name == "spawn" and _opens_shell(words)
         elif name == "open" and rest and rest[0].startswith("|"):
             actions.append(Action(tuple(rest[0][1:].split()), label="tcl open |"))
         elif name == "file" and rest[:1] == ["delete"]:
@@ -753,7 +780,7 @@ def _read_tcl(code: str, depth: int) -> Reading:
             actions.extend(
                 Action(("rm", "-rf" if "-force" in rest else "-f", p), label="tcl file delete") for p in paths
             )
-        elif name == "send" and shell_spawned and rest:
+        elif name == "send" and shell_spawned and rest:  # typed into a shell, su, sudo -s, ssh HOST
             actions.append(Action(code=rest[-1].replace("\r", "\n"), label="expect send"))
         elif name in ("eval", "uplevel") and rest and depth < 4:
             actions.extend(_read_tcl(" ".join(rest), depth + 1).actions)
@@ -1148,6 +1175,143 @@ def _printed(language: str, code: str) -> str | None:
     return "".join(out) if out else None
 
 
+_OPEN = re.compile(rf"\bopen\s*\(\s*(?:my\s+)?(\$?\w*)\s*,?\s*({_LITERALS})\s*(?:,\s*({_LITERALS}))?")
+_WRITE_CALLS = re.compile(
+    rf"\b(file_put_contents|writeFileSync|appendFileSync|File\.write)\s*\(\s*({_LITERALS})"
+    rf"(?:\s*,\s*({_LITERALS}))?([^)]*)"
+)
+
+
+def _written(text: str | None, operator: str, path: str, label: str) -> Action:
+    """A write of ``text`` (known or not) to ``path``, as the shell would do it, so what lands in a file
+    the system runs later is read as code."""
+    argv = ("printf", "%s", text) if text else (":",)
+    return Action(argv, redirects=((operator, path),), label=label)
+
+
+def _file_writes(code: str, label: str) -> list[Action]:
+    """Files a one-liner writes, with what it writes when that is a constant: ``open(F, ">>", P); print F
+    "..."``, ``open(F, ">P")``, ``io.open(P, "w")``, ``file_put_contents(P, T, FILE_APPEND)``,
+    ``fs.appendFileSync(P, T)``, ``File.write(P, T)``."""
+    actions = []
+    for m in _OPEN.finditer(code):
+        target = _literal_text(m.group(2))
+        mode = _literal_text(m.group(3)) if m.group(3) else ""
+        if target.strip() in (">", ">>", "+<", "+>", "+>>") and mode:  # open(F, ">", PATH)
+            target, mode = mode, target.strip()
+        elif target.startswith((">", ">>")):  # open(F, ">>PATH")
+            target, mode = target.lstrip("> "), ">>" if target.startswith(">>") else ">"
+        elif mode.startswith(("w", "a")):  # io.open(PATH, "a")
+            mode = ">>" if mode.startswith("a") else ">"
+        else:
+            continue
+        handle = m.group(1)
+        printed = (  # what is printed to the handle in the next lines
+            re.compile(
+                rf"\b(?:print|say|printf)\s*\(?\s*\{{?\s*{re.escape(handle)}\s*\}}?\s+({_LITERALS})"
+            ).search(code, m.end(), m.end() + 2000)
+            if handle and handle != "my"
+            else None
+        )
+        operator = ">>" if ">>" in mode else ">"
+        actions.append(
+            _written(_literal_text(printed.group(1)) if printed else None, operator, target, label)
+        )
+    for m in _WRITE_CALLS.finditer(code):
+        appends = (
+            m.group(1) == "appendFileSync" or "FILE_APPEND" in m.group(4) or re.search(r"['\"]a", m.group(4))
+        )
+        text = _literal_text(m.group(3)) if m.group(3) else None
+        actions.append(_written(text, ">>" if appends else ">", _literal_text(m.group(2)), label))
+    return actions
+
+
+# the program that runs text as code of each language, as a shell pipeline ends: `curl URL | perl`
+_EVALUATOR = {"perl": "perl", "ruby": "ruby", "php": "php", "node": "node", "lua": "lua -", "r": "Rscript -"}
+_EVALUATOR.update(awk="sh", python="python3")
+
+
+_LIST = (  # "a", "b" / ["a", "b"] / qw(a b), %w[a b]: the items of a constant list
+    rf"(?:\[?\s*{_LITERALS}(?:\s*,\s*{_LITERALS})*\s*,?\s*\]?"
+    r"|(?:\bqw\s*|%[wW])(?:\(.*?\)|\{.*?\}|\[.*?\]|/.*?/))"
+)
+_BODY = r"(?=((?s:.{0,400})))"  # what follows (a superset of the body), not consumed: every loop is found
+_MAX_LOOPS = 256
+_LOOPS = {  # a loop whose body runs once per item of a constant list: (variable, list, body) groups
+    "perl": re.compile(rf"\bfor(?:each)?\s*(?:my\s+)?\$(\w+)\s*\(\s*({_LIST})\s*\)\s*\{{{_BODY}"),
+    "php": re.compile(rf"\bforeach\s*\(\s*(?:array\s*)?()({_LIST})\s+as\s+\$(\w+)\s*\)\s*{_BODY}"),
+    "lua": re.compile(
+        rf"\bfor\s+_\s*,\s*(\w+)\s+in\s+ipairs\s*\(\s*\{{?\s*({_LIST})\s*\}}?\s*\)\s*do\b{_BODY}"
+    ),
+}
+_EACH = {  # the list comes before the method, which is found first: (variable, body) groups
+    "ruby": re.compile(rf"\.\s*each\s*(?:do|\{{)\s*\|\s*(\w+)\s*\|{_BODY}"),
+    "node": re.compile(rf"\.\s*forEach\s*\(\s*\(?\s*(\w+)\s*\)?\s*=>{_BODY}"),
+}
+_CLOSERS = {"]": "[", ")": "(", "}": "{"}
+_BODY_DEPTH = 4  # the depth a loop body is read at: deep enough that loops inside it are not read again
+
+
+def _list_before(code: str, end: int) -> str | None:
+    """The constant list (a bracketed list, a word list or one literal) that ends at ``end``, found by
+    scanning back from its closing bracket or quote, or None."""
+    i = end
+    while i > 0 and code[i - 1].isspace():
+        i -= 1
+    if i == 0:
+        return None
+    close = code[i - 1]
+    if close in _CLOSERS:
+        depth, j = 0, i - 1
+        while j >= max(0, i - 20_000):
+            depth += (code[j] == close) - (code[j] == _CLOSERS[close])
+            if depth == 0:
+                break
+            j -= 1
+        else:
+            return None
+        start = j - 2 if code[max(0, j - 2) : j] in ("%w", "%W", "qw") else j
+    elif close in "\"'":
+        start = code.rfind(close, max(0, i - 20_000), i - 1)
+        while start > 0 and code[start - 1] == "\\":
+            start = code.rfind(close, max(0, i - 20_000), start - 1)
+        if start < 0:
+            return None
+    else:
+        return None
+    candidate = code[start:i]
+    return candidate if re.fullmatch(_LIST, candidate) else None
+
+
+def _loop_bodies(language: str, code: str, depth: int) -> list[Action]:
+    """What a loop over a constant list does, once per item: ``Dir.glob("/etc/*").each { |f| File.delete(f)
+    }`` is ``rm /etc/*``; ``for my $d ("/usr", "/var") { rmtree($d) }`` deletes both."""
+    if depth >= _BODY_DEPTH:
+        return []
+    loops: list[tuple[str, str, str]] = []  # (variable, list, body)
+    if language in _LOOPS:
+        for m in _LOOPS[language].finditer(code):
+            name, items, body = (m.group(3), m.group(2), m.group(4)) if language == "php" else m.groups()
+            loops.append((name, items, body))
+    if language in _EACH:
+        for m in _EACH[language].finditer(code):
+            items = _list_before(code, m.start())
+            if items is not None:
+                loops.append((m.group(1), items, m.group(2)))
+    actions: list[Action] = []
+    for name, items, body in loops[:_MAX_LOOPS]:  # each body read once per item, its own loops not again
+        words = _WORD_LIST.fullmatch(items.strip())
+        values = (
+            next(g for g in words.groups() if g is not None).split()
+            if words
+            else [_literal_text(v) for v in re.findall(_LITERALS, items)]
+        )
+        for value in values[:16]:
+            binding = {_SIGILS.get(language, "") + name: value}
+            actions.extend(read(language, body, max(depth + 1, _BODY_DEPTH), binding).actions)
+    return actions
+
+
 def _read_by_tokens(language: str, code: str, original: str, depth: int) -> Reading:
     """What ``code`` (constants folded) does; ``original`` is the text as written, where decoding and
     fetching calls are still visible."""
@@ -1155,6 +1319,7 @@ def _read_by_tokens(language: str, code: str, original: str, depth: int) -> Read
     label = f"{language} one-liner"
     code = _GLOB_CALLS.sub(r"\1", code)  # unlink glob "/boot/*" deletes what /boot/* matches
     actions.extend(_chmods(code))
+    actions.extend(_loop_bodies(language, code, depth))
     runner = _RUNNERS.get(language)
     if runner:
         for m in re.finditer(runner + r"\s*\(?\s*" + _WORD_LIST.pattern, code, re.DOTALL):
@@ -1235,6 +1400,17 @@ def _read_by_tokens(language: str, code: str, original: str, depth: int) -> Read
         code,
     ):
         actions.extend(read(language, _literal_text(m.group(1)), depth + 1).actions)  # eval of a constant
+    if runner:  # eval(execSync("curl URL")), eval `curl URL`: what the command prints is run, as CMD | sh
+        evaluated = r"\b(?:eval|instance_eval|Function|loadstring|load)\s*\(?\s*(?:new\s+)?"
+        for m in re.finditer(
+            evaluated + rf"(?:[\w$]+(?:\([^()]{{0,200}}\))?\.){{0,4}}(?:{runner})\s*\(?\s*({_LITERALS})", code
+        ):
+            actions.append(Action(code=f"{_literal_text(m.group(1))} | {_EVALUATOR[language]}", label=label))
+        if language != "node":  # in node, backticks quote a template string
+            for m in re.finditer(evaluated + r"(?:`([^`]+)`|\bqx\s*[({/|!](.+?)[)}/|!])", code):
+                actions.append(
+                    Action(code=f"{m.group(1) or m.group(2)} | {_EVALUATOR[language]}", label=label)
+                )
     if _EVAL_DECODE.search(original):
         actions.append(
             Action(("sh", "-s"), tags=frozenset({f"decoder:{language}"}), label=f"{language} eval")
@@ -1244,31 +1420,5 @@ def _read_by_tokens(language: str, code: str, original: str, depth: int) -> Read
             Action(("sh", "-s"), tags=frozenset({f"download:{language}"}), label=f"{language} eval")
         )
     if language in ("perl", "ruby", "php", "lua", "awk", "node", "r"):
-        for m in re.finditer(
-            r"\bopen\s*\(\s*\w*\s*,?\s*(" + _LITERALS + r")\s*(?:,\s*(" + _LITERALS + r"))?", code
-        ):
-            target = _literal_text(m.group(1))
-            mode = _literal_text(m.group(2)) if m.group(2) else ""
-            if target.strip() in (">", ">>", "+<", "+>", "+>>") and mode:  # open(F, ">", PATH)
-                target, mode = mode, target.strip()
-                actions.append(
-                    Action((":",), redirects=((">>" if ">>" in mode else ">", target),), label=label)
-                )
-            elif target.startswith((">", ">>")):
-                actions.append(
-                    Action(
-                        (":",),
-                        redirects=((">>" if target.startswith(">>") else ">", target.lstrip("> ")),),
-                        label=label,
-                    )
-                )
-            elif mode.startswith(("w", "a")):
-                actions.append(
-                    Action((":",), redirects=((">>" if mode.startswith("a") else ">", target),), label=label)
-                )
-        for m in re.finditer(
-            r"\b(?:file_put_contents|writeFileSync|appendFileSync|File\.write)\s*\(\s*(" + _LITERALS + r")",
-            code,
-        ):
-            actions.append(Action((":",), redirects=((">", _literal_text(m.group(1))),), label=label))
+        actions.extend(_file_writes(code, label))
     return Reading(actions, _printed(language, code))
