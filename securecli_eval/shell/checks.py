@@ -1331,9 +1331,12 @@ _PROC_SYS = re.compile(r"^/proc/sys/(\S+)$")
 @check("hardening_off")
 def hardening_off(hit: Hit) -> str | None:
     """A kernel exploit mitigation switched off (ASLR, protected links), by sysctl, /proc/sys or sysctl.d."""
+    cmd = hit.cmd
+    if cmd.program != "sysctl" and not cmd.redirects and cmd.program not in WRITERS:
+        return None  # writes nothing: the common case, decided without computing written paths
     words = vocabulary().patterns
     off = words["hardening_off"]
-    settings = [a for a in hit.cmd.args if "=" in a] if hit.cmd.program == "sysctl" else []
+    settings = [a for a in cmd.args if "=" in a] if cmd.program == "sysctl" else []
     text = _written_text(hit) if hit.written else ""
     for path, _ in hit.written:
         norm = norm_path(path)
@@ -1359,13 +1362,12 @@ def pam_weakened(hit: Hit) -> str | None:
     if re.search(r"\bpam_permit\.so\b", _written_text(hit)):
         return target
     replaced = next(how for p, how in hit.written if p == target) == "write"
-    emptied = (
-        bool(_EMPTY_SOURCES & set(hit.operands[:-1]))
-        if cmd.program in ("cp", "install", "ln", "dd", "mv")
-        else cmd.program == "truncate"
-        or cmd.program in ("", ":", "true", "echo", "printf")
-        and not _written_text(hit).strip()
-    )
+    if cmd.program in ("cp", "install", "ln", "mv"):
+        emptied = bool(_EMPTY_SOURCES & set(hit.operands[:-1]))
+    else:
+        emptied = cmd.program == "truncate" or (
+            cmd.program in ("", ":", "true", "echo", "printf") and not _written_text(hit).strip()
+        )
     return target if replaced and emptied else None
 
 

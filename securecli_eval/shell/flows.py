@@ -120,7 +120,7 @@ def extracted_archive(cmd: SimpleCommand) -> tuple[str, str] | None:
         archive = "-"  # no -f: the archive is read from stdin
         if bundle is not None and "f" in bundle and args.index(bundle) + 1 < len(args):
             archive = args[args.index(bundle) + 1]  # xzf FILE, -xfz FILE: f takes the next word
-        archive = (option_values(args, ("--file",)) or [archive])[0]
+        archive = (option_values(args, ("-f", "--file")) or [archive])[0]
         directory = (option_values(args, ("-C", "--directory")) or ["."])[0]
         return archive, directory
     if program == "unzip":

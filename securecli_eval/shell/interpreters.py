@@ -16,6 +16,7 @@ import ast
 import base64
 import binascii
 import codecs
+import itertools
 import posixpath
 import re
 import zlib
@@ -1228,7 +1229,6 @@ def _file_writes(code: str, label: str) -> list[Action]:
 
 # the program that runs text as code of each language, as a shell pipeline ends: `curl URL | perl`
 _EVALUATOR = {"perl": "perl", "ruby": "ruby", "php": "php", "node": "node", "lua": "lua -", "r": "Rscript -"}
-_EVALUATOR.update(awk="sh", python="python3")
 
 
 _LIST = (  # "a", "b" / ["a", "b"] / qw(a b), %w[a b]: the items of a constant list
@@ -1263,7 +1263,7 @@ def _list_before(code: str, end: int) -> str | None:
     close = code[i - 1]
     if close in _CLOSERS:
         depth, j = 0, i - 1
-        while j >= max(0, i - 20_000):
+        while j >= max(0, i - 2_000):
             depth += (code[j] == close) - (code[j] == _CLOSERS[close])
             if depth == 0:
                 break
@@ -1272,9 +1272,9 @@ def _list_before(code: str, end: int) -> str | None:
             return None
         start = j - 2 if code[max(0, j - 2) : j] in ("%w", "%W", "qw") else j
     elif close in "\"'":
-        start = code.rfind(close, max(0, i - 20_000), i - 1)
+        start = code.rfind(close, max(0, i - 2_000), i - 1)
         while start > 0 and code[start - 1] == "\\":
-            start = code.rfind(close, max(0, i - 20_000), start - 1)
+            start = code.rfind(close, max(0, i - 2_000), start - 1)
         if start < 0:
             return None
     else:
@@ -1288,27 +1288,28 @@ def _loop_bodies(language: str, code: str, depth: int) -> list[Action]:
     }`` is ``rm /etc/*``; ``for my $d ("/usr", "/var") { rmtree($d) }`` deletes both."""
     if depth >= _BODY_DEPTH:
         return []
-    loops: list[tuple[str, str, str]] = []  # (variable, list, body)
+    loops: list[tuple[str, str, str]] = []  # (variable, list, body), at most _MAX_LOOPS heads looked at
     if language in _LOOPS:
-        for m in _LOOPS[language].finditer(code):
+        for m in itertools.islice(_LOOPS[language].finditer(code), _MAX_LOOPS):
             name, items, body = (m.group(3), m.group(2), m.group(4)) if language == "php" else m.groups()
             loops.append((name, items, body))
     if language in _EACH:
-        for m in _EACH[language].finditer(code):
+        for m in itertools.islice(_EACH[language].finditer(code), _MAX_LOOPS):
             items = _list_before(code, m.start())
             if items is not None:
                 loops.append((m.group(1), items, m.group(2)))
-    actions: list[Action] = []
-    for name, items, body in loops[:_MAX_LOOPS]:  # each body read once per item, its own loops not again
+    bindings = []  # each body is read once per item (its own loops not again), _MAX_LOOPS readings in all
+    for name, items, body in loops:
         words = _WORD_LIST.fullmatch(items.strip())
         values = (
             next(g for g in words.groups() if g is not None).split()
             if words
             else [_literal_text(v) for v in re.findall(_LITERALS, items)]
         )
-        for value in values[:16]:
-            binding = {_SIGILS.get(language, "") + name: value}
-            actions.extend(read(language, body, max(depth + 1, _BODY_DEPTH), binding).actions)
+        bindings.extend((body, {_SIGILS.get(language, "") + name: value}) for value in values[:16])
+    actions: list[Action] = []
+    for body, binding in bindings[:_MAX_LOOPS]:
+        actions.extend(read(language, body, max(depth + 1, _BODY_DEPTH), binding).actions)
     return actions
 
 
@@ -1405,11 +1406,13 @@ def _read_by_tokens(language: str, code: str, original: str, depth: int) -> Read
         for m in re.finditer(
             evaluated + rf"(?:[\w$]+(?:\([^()]{{0,200}}\))?\.){{0,4}}(?:{runner})\s*\(?\s*({_LITERALS})", code
         ):
-            actions.append(Action(code=f"{_literal_text(m.group(1))} | {_EVALUATOR[language]}", label=label))
+            actions.append(
+                Action(code=f"{_literal_text(m.group(1))} | {_EVALUATOR.get(language, 'sh')}", label=label)
+            )
         if language != "node":  # in node, backticks quote a template string
             for m in re.finditer(evaluated + r"(?:`([^`]+)`|\bqx\s*[({/|!](.+?)[)}/|!])", code):
                 actions.append(
-                    Action(code=f"{m.group(1) or m.group(2)} | {_EVALUATOR[language]}", label=label)
+                    Action(code=f"{m.group(1) or m.group(2)} | {_EVALUATOR.get(language, 'sh')}", label=label)
                 )
     if _EVAL_DECODE.search(original):
         actions.append(
