@@ -86,10 +86,11 @@ def red_team(compiled: re.Pattern[str]) -> None:
         missed = [c for c in group if classify(c).verdict != "block"]
         if missed:
             print(f"  missed ({mechanism}): " + "; ".join(missed[:3]))
-    from tests.shell.redteam_blind import BLIND_BENIGN, BLIND_BENIGN_IN_CONTEXT, BLIND_DANGEROUS
+    from tests.shell.redteam_blind import BLIND_BENIGN, BLIND_BENIGN_IN_CONTEXT, BLIND_DANGEROUS, BLIND_WARNED
 
     print("blind batches (first contact: docs/safety.md), now:")
-    for batch, group in BLIND_DANGEROUS.items():
+    for batch, blocking in BLIND_DANGEROUS.items():
+        group = blocking + BLIND_WARNED.get(batch, [])  # written as dangerous; the rule table warns on some
         tricky = BLIND_BENIGN[batch] + BLIND_BENIGN_IN_CONTEXT[batch]
         blocked = sum(classify(c).verdict == "block" for c in group)
         false = sum(classify(c).verdict == "block" for c in tricky)

@@ -104,6 +104,8 @@ _LANGUAGE_TAGS = {
     "php": "php",
     "lua": "lua",
     "awk": "awk",
+    "tcl": "tclsh",
+    "expect": "expect",
 }
 _LANGUAGE_WORD = re.compile(r"^[\w+#.-]{1,20}$")
 

@@ -81,6 +81,60 @@ def downloaded_files(program: str, args: Sequence[str]) -> list[str]:
     return [posixpath.join(directory, f) if directory and not f.startswith("/") else f for f in files]
 
 
+REMOTE_PATH = re.compile(r"^(?:[\w.-]+@)?[\w.-]+:(?!//)\S*$")  # host:path, user@host:path
+_COPIERS = frozenset({"scp", "rsync", "sftp"})
+
+
+def fetched_files(program: str, args: Sequence[str]) -> list[str]:
+    """Files copied here from another host (``scp HOST:PATH .``): what is in them is remote, as a download's.
+
+    A target that may be a directory names the file inside it too (``scp h:/srv/p.sh /tmp`` is /tmp/p.sh).
+    """
+    if program not in _COPIERS:
+        return []
+    operands = [a for a in args if not a.startswith("-")]
+    if len(operands) < 2 or REMOTE_PATH.match(operands[-1]) and not operands[-1].startswith(("/", "~", ".")):
+        return []
+    target = operands[-1]
+    files: list[str] = []
+    for source in operands[:-1]:
+        if not REMOTE_PATH.match(source) or source.startswith(("/", "~", ".")):
+            continue
+        name = posixpath.basename(source.split(":", 1)[1].rstrip("/"))
+        inside = posixpath.join(target, name) if name else None
+        if target in (".", "~") or target.endswith("/"):
+            files += [inside] if inside else []
+        else:
+            files += [target, *([inside] if inside else [])]
+    return files
+
+
+def extracted_archive(cmd: SimpleCommand) -> tuple[str, str] | None:
+    """(archive, directory) of an archive unpacked here: ``tar xz`` (``-`` is stdin), ``unzip A -d D``."""
+    program, args = cmd.program, cmd.args
+    if program in ("tar", "bsdtar"):
+        bundle = next((a for a in args[:1] if re.fullmatch(r"[A-Za-z]+", a) and "x" in a), None)
+        bundle = bundle or next((a for a in args if re.fullmatch(r"-[A-Za-z]+", a) and "x" in a), None)
+        if bundle is None and not any(a in ("--extract", "--get") for a in args):
+            return None
+        archive = "-"  # no -f: the archive is read from stdin
+        if bundle is not None and "f" in bundle and args.index(bundle) + 1 < len(args):
+            archive = args[args.index(bundle) + 1]  # xzf FILE, -xfz FILE: f takes the next word
+        archive = (option_values(args, ("-f", "--file")) or [archive])[0]
+        directory = (option_values(args, ("-C", "--directory")) or ["."])[0]
+        return archive, directory
+    if program == "unzip":
+        operands = [a for a in args if not a.startswith("-")]
+        directories = option_values(args, ("-d",))
+        operands = [o for o in operands if o not in directories]
+        return (operands[0], (directories or ["."])[0]) if operands else None
+    if program in ("7z", "7za") and args[:1] in (("x",), ("e",)):
+        operands = [a for a in args[1:] if not a.startswith("-")]
+        directories = [a[2:] for a in args if a.startswith("-o") and len(a) > 2]
+        return (operands[0], (directories or ["."])[0]) if operands else None
+    return None
+
+
 _PRINTS_CREDENTIALS = re.compile(
     r"configure (?:get|export-credentials)|sts get-session-token|auth print-(?:access|identity)-token|"
     r"account get-access-token|config view --raw|get secret"

@@ -16,6 +16,7 @@ import ast
 import base64
 import binascii
 import codecs
+import itertools
 import posixpath
 import re
 import zlib
@@ -23,7 +24,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
 from securecli_eval.shell.textflow import from_bytes, printf_format
-from securecli_eval.shell.wrappers import SHELLS
+from securecli_eval.shell.wrappers import SHELLS, opens_shell, shell_code
 
 LANGUAGES: dict[str, str] = {
     **dict.fromkeys(("python", "python2", "python3", "pypy", "pypy3", "ipython"), "python"),
@@ -35,6 +36,7 @@ LANGUAGES: dict[str, str] = {
     **dict.fromkeys(("lua", "luajit", "lua5.1", "lua5.3", "lua5.4"), "lua"),
     **dict.fromkeys(("awk", "gawk", "mawk", "nawk", "busybox-awk"), "awk"),
     **dict.fromkeys(("Rscript", "R"), "r"),
+    **dict.fromkeys(("tclsh", "wish", "jimsh", "expect"), "tcl"),
 }
 _CODE_OPTIONS = {
     "python": ("-c",),
@@ -44,6 +46,7 @@ _CODE_OPTIONS = {
     "php": ("-r",),
     "lua": ("-e",),
     "r": ("-e",),
+    "tcl": ("-c",),  # expect -c CODE
 }
 
 
@@ -144,6 +147,8 @@ def read(language: str, code: str, depth: int = 0, presets: Mapping[str, str] | 
         reading = _PythonReader(depth).read(code)
         if reading is not None:
             return reading
+    if language == "tcl":
+        return _read_tcl(code, depth)
     return _read_by_tokens(language, _Constants(language, code, presets or {}).folded(), code, depth)
 
 
@@ -175,6 +180,7 @@ _SHELL_CALLS |= {"subprocess.getstatusoutput", "popen2.popen2", "platform.popen"
 _ARGV_CALLS = {"subprocess.run", "subprocess.call", "subprocess.Popen", "subprocess.check_call"}
 _ARGV_CALLS |= {"subprocess.check_output", "pty.spawn", "os.posix_spawn", "os.posix_spawnp"}
 _EXEC_PREFIXES = ("os.exec", "os.spawn")
+_OUTPUT_CALLS = {"subprocess.check_output", "subprocess.getoutput", "commands.getoutput", "os.popen"}
 _DELETES = {
     "shutil.rmtree": ("rm", "-rf"),
     "os.remove": ("rm",),
@@ -548,7 +554,17 @@ class _PythonReader(ast.NodeVisitor):
         if func in ("pathlib.Path.write_text", "pathlib.Path.write_bytes"):
             path = self.path_argument(node, [])
             if path is not None:
-                self.actions.append(Action((":",), redirects=((">", path),), label="python write_text"))
+                text = self.text(self.const(args[0])) if args else None
+                self.actions.append(_written(text, ">", path, "python write_text"))
+            return
+        if method == "write" and args and isinstance(node.func.value, ast.Call):  # open(P, "a").write(T)
+            opened = node.func.value  # type: ignore[union-attr]
+            if (self.dotted(opened.func) or "") in ("open", "io.open"):
+                path = self.path_argument(opened, opened.args)
+                mode = self.const(opened.args[1]) if len(opened.args) > 1 else "r"
+                text = self.text(self.const(args[0]))
+                if path is not None and isinstance(mode, str) and text:
+                    self.actions.append(_written(text, ">>" if "a" in mode else ">", path, "python write"))
             return
         if func in ("pathlib.Path.read_text", "pathlib.Path.read_bytes"):
             path = self.path_argument(node, [])
@@ -629,7 +645,17 @@ class _PythonReader(ast.NodeVisitor):
             self.actions.append(Action(tuple(value), label=f"python {func}"))
 
     def execute(self, node: ast.AST) -> None:
-        """``exec``/``eval`` of a constant is read again; of decoded or downloaded data, it is that."""
+        """``exec``/``eval`` of a constant is read again; of decoded or downloaded data, it is that; of what
+        a command prints (``exec(subprocess.check_output("curl URL", shell=True))``), ``CMD | python3``."""
+        inner = (
+            node.func.value if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) else None
+        )
+        call = inner if isinstance(inner, ast.Call) else node  # os.popen(CMD).read()
+        if isinstance(call, ast.Call) and call.args:
+            func = self.dotted(call.func) or ""
+            command = self.text(self.const(call.args[0]))
+            if func in _OUTPUT_CALLS and command:
+                self.actions.append(Action(code=f"{command} | python3", label=f"python exec {func}"))
         kind = self.kind_of(node)
         if kind in ("download", "decoded"):
             tag = "download:python" if kind == "download" else "decoder:python"
@@ -663,6 +689,112 @@ class _PythonReader(ast.NodeVisitor):
         self.actions.append(Action(("cat", path), label="python open"))
 
 
+# ---- Tcl (tclsh, wish, expect): commands of words, like a shell's ---------------------------------------
+
+
+_TCL_ESCAPE = re.compile(r"\\(.)")
+_TCL_ESCAPES = {"n": "\n", "r": "\n", "t": "\t"}  # \r is Enter to a spawned program
+
+
+def _tcl_commands(code: str) -> list[list[tuple[str, bool]]]:
+    """Tcl commands as lists of (word, braced): words split on blanks, ``{...}`` and ``"..."`` grouped,
+    commands ended by a newline or ``;`` outside them."""
+    commands: list[list[tuple[str, bool]]] = []
+    words: list[tuple[str, bool]] = []
+    i, n = 0, len(code)
+    while i < n:
+        c = code[i]
+        if c in "\n;":
+            if words:
+                commands.append(words)
+                words = []
+            i += 1
+        elif c in " \t\r":
+            i += 1
+        elif c == "#" and not words:
+            i = code.find("\n", i) if "\n" in code[i:] else n
+        elif c in "{[":
+            close, depth, j = "}" if c == "{" else "]", 0, i
+            while j < n:
+                if code[j] == "\\":
+                    j += 1
+                elif code[j] == c:
+                    depth += 1
+                elif code[j] == close:
+                    depth -= 1
+                    if depth == 0:
+                        break
+                j += 1
+            words.append((code[i + 1 : j] if c == "{" else code[i : j + 1], c == "{"))
+            i = j + 1
+        elif c == '"':
+            j = i + 1
+            while j < n and code[j] != '"':
+                j += 2 if code[j] == "\\" else 1
+            words.append(
+                (_TCL_ESCAPE.sub(lambda m: _TCL_ESCAPES.get(m.group(1), m.group(1)), code[i + 1 : j]), False)
+            )
+            i = j + 1
+        else:
+            j = i
+            while j < n and code[j] not in " \t\r\n;":
+                j += 2 if code[j] == "\\" else 1
+            words.append((code[i:j], False))
+            i = j
+    if words:
+        commands.append(words)
+    return commands
+
+
+_TCL_EXEC_OPTIONS = frozenset({"-ignorestderr", "-keepnewline", "-noecho", "-nottycopy", "-nottyinit", "--"})
+
+
+def _opens_shell(argv: Sequence[str]) -> bool:
+    """A program that reads commands typed into it: a shell, ``su``, ``sudo -s``, ``ssh HOST`` alone."""
+    program, args = argv[0].rsplit("/", 1)[-1], argv[1:]
+    if program in SHELLS and shell_code(program, args) is None or opens_shell(program, args):
+        return True
+    return program in ("ssh", "telnet") and len([a for a in args if not a.startswith("-")]) == 1
+
+
+def _read_tcl(code: str, depth: int) -> Reading:
+    """``exec PROG ARGS`` and expect's ``spawn`` run a program (no shell: a pipeline ``|`` is split, redirects
+    dropped); ``open "|cmd"`` too; ``file delete -force`` deletes trees; expect's ``send`` types into a
+    spawned shell; ``eval`` and every braced body (procs, loops, branches) are read as Tcl again."""
+    actions: list[Action] = []
+    shell_spawned = False
+    for command in _tcl_commands(code):
+        name, rest = command[0][0], [w for w, _ in command[1:]]
+        if name in ("exec", "spawn"):
+            argv = [w for w in rest if w not in _TCL_EXEC_OPTIONS and not re.match(r"^(?:\d?[<>]|&$|2>@)", w)]
+            stages: list[list[str]] = [[]]
+            for word in argv:  # exec a | b: a pipeline of programs, each word as Tcl grouped it
+                stages.append([]) if word == "|" else stages[-1].append(word)
+            for words in stages:
+                if words:
+                    actions.append(Action(tuple(words), label=f"tcl {name}"))
+                    shell_spawned = shell_spawned or name == "spawn" and _opens_shell(words)
+        elif name == "open" and rest and rest[0].startswith("|"):
+            actions.append(Action(tuple(rest[0][1:].split()), label="tcl open |"))
+        elif name == "file" and rest[:1] == ["delete"]:
+            paths = [w for w in rest[1:] if not w.startswith("-")]
+            actions.extend(
+                Action(("rm", "-rf" if "-force" in rest else "-f", p), label="tcl file delete") for p in paths
+            )
+        elif name == "send" and shell_spawned and rest:  # typed into a shell, su, sudo -s, ssh HOST
+            actions.append(Action(code=rest[-1].replace("\r", "\n"), label="expect send"))
+        elif name in ("eval", "uplevel") and rest and depth < 4:
+            actions.extend(_read_tcl(" ".join(rest), depth + 1).actions)
+        if depth < 4:
+            for word, braced in command[1:]:
+                if braced and word.strip():
+                    actions.extend(_read_tcl(word, depth + 1).actions)
+                elif not braced:  # [exec ...] substituted into a word runs first
+                    for inner in re.findall(r"\[([^\[\]]+)\]", word):
+                        actions.extend(_read_tcl(inner, depth + 1).actions)
+    return Reading(actions, None)
+
+
 # ---- other languages: string literals and the calls that matter -------------------------------------
 
 _STRING = (  # "..." and '...', and perl's q(...) / ruby's %q{...} quoting
@@ -674,7 +806,7 @@ _WORD_LIST = re.compile(  # perl's qw(...) and ruby's %w[...]: a list of words, 
 )
 _CONCAT = r"\s*(?:\.\.|\.|\+)\s*"
 _LITERALS = rf"{_STRING}(?:{_CONCAT}{_STRING})*"
-_ARGS = rf"\(?\s*\[?\s*({_LITERALS}(?:\s*,\s*\[?\s*{_LITERALS}\s*\]?)*)"
+_ARGS = rf"\(?\s*\[?\s*\*?\s*({_LITERALS}(?:\s*,\s*\[?\s*{_LITERALS}\s*\]?)*)"
 _RUNNERS = {
     "perl": r"\b(?:system|exec|qx)\b",
     "ruby": r"(?:\b(?:system|exec|spawn|IO\.popen|Open3\.\w+|Process\.spawn|PTY\.spawn)\b)",
@@ -727,13 +859,40 @@ _FETCHES = re.compile(
     r"\b(?:(?:get|request)\s*\(\s*['\"]https?://|https?\.get|https?\.request|fetch\s*\(|LWP::|Net::HTTP|open-uri|URI\.open|file_get_contents\s*\(\s*['\"]https?|"
     r"urlopen|socket\.http|HTTP::Tiny|curl_exec)"
 )
-_EVALUATES = re.compile(r"\b(?:eval|instance_eval|Function|loadstring|load|assert|create_function)\s*\(")
+_EVALUATES = re.compile(  # a call, or the function passed as a callback: fetch(u).then(...).then(eval)
+    r"\b(?:eval|instance_eval|Function|loadstring|load|assert|create_function)\s*\(|[(,]\s*(?:eval|Function)\s*\)"
+)
 _ENDPOINT = re.compile(
     r"""['"]((?:\d{1,3}\.){3}\d{1,3}|[A-Za-z0-9.-]+\.[A-Za-z]{2,})['"]\s*[,:]\s*['"]?(\d{1,5})|PeerAddr\s*=>\s*['"]([^'"]+)['"]"""
 )
 _SECRET_READ = re.compile(
     r"""['"]((?:/etc/(?:shadow|passwd|gshadow|sudoers)|~?/[^'"]*(?:id_rsa|id_ed25519|id_ecdsa|\.aws/credentials|\.netrc|\.git-credentials|\.kube/config|\.bash_history)))['"]"""
 )
+
+
+_GLOB_CALLS = re.compile(  # a glob of a constant pattern is that pattern: the rules read globs as paths
+    rf"(?:\bglob\s*\(?|\bDir\.glob\s*\(|\bDir\s*\[)\s*({_LITERALS})\s*[)\]]?"
+)
+_MODE = r"(0[oO]?[0-7]{3,4}|[0-7]{3,4}\b)"
+_CHMOD_CALLS = (  # mode first (perl's chmod MODE, LIST; ruby's File.chmod, FileUtils.chmod_R), or path first
+    re.compile(rf"\b(?:File\.|FileUtils\.)?chmod(_R)?\s*\(?\s*{_MODE}\s*,\s*({_LITERALS})"),
+    re.compile(rf"\bchmod(?:Sync)?\s*\(\s*({_LITERALS})\s*,\s*{_MODE}"),  # php, node
+)
+
+
+def _chmods(code: str) -> list[Action]:
+    """``chmod 0777, "/etc/sudoers"``, ``File.chmod(04755, p)``, ``fs.chmodSync(p, 0o777)`` as ``chmod``."""
+    actions = []
+    for index, pattern in enumerate(_CHMOD_CALLS):
+        for m in pattern.finditer(code):
+            recursive, mode, paths = (
+                (m.group(1), m.group(2), m.group(3)) if index == 0 else (None, *m.group(2, 1))
+            )
+            octal = format(int(mode.lower().removeprefix("0o"), 8), "o")
+            flags = ("-R",) if recursive else ()
+            for literal in re.findall(_LITERALS, paths)[:8]:
+                actions.append(Action(("chmod", *flags, octal, _literal_text(literal)), label="chmod call"))
+    return actions
 
 
 _RECURSIVE_ARGUMENT = re.compile(r"[^)]*\brecursive\s*[=:]\s*(?:TRUE|T|true)\b")
@@ -804,6 +963,15 @@ _FORMAT_CALLS = re.compile(  # string.format(FMT, ...), sprintf(FMT, ...), forma
 _WORDS = re.compile(r"^\s*(?:qw|%[wW])\s*(?:\((.*)\)|\[(.*)\]|\{(.*)\}|/(.*)/)\s*$", re.DOTALL)
 
 
+_PERL_ENV = re.compile(r"""\$ENV\{\s*['"]?(\w+)['"]?\s*\}""")
+_DOUBLE_QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"')
+_ENV_LOOKUP = re.compile(  # over masked code, where a literal is a placeholder
+    rf"(?:\bENV(?:IRON)?\s*\[|\bENV\.fetch\(|\$_(?:SERVER|ENV)\[|\b(?:os\.|Sys\.)?getenv\(|\bprocess\.env\[|\$ENV\{{)"
+    rf"\s*(?P<literal>{_P})\s*[\])}}]|\$ENV\{{\s*(?P<bare>\w+)\s*\}}|\bprocess\.env\.(?P<name>\w+)"
+    rf"|(?P<home>\bDir\.home\b|(?:\brequire\(\s*{_P}\s*\)\.|\b\w+\.)?\bhomedir\(\s*\))"
+)
+
+
 class _Constants:
     """Strings a one-liner builds from constants, folded back into literals: ``$c="rm -rf /"; system $c``
     reads as ``system "rm -rf /"``, ``"rm -rf " . "/boot"`` as one literal, ``reverse "cte/ fr- mr"`` as
@@ -817,9 +985,23 @@ class _Constants:
     def __init__(self, language: str, code: str, presets: Mapping[str, str]) -> None:
         self.language = language
         self.literals: list[str] = []
+        if language == "perl" and "$ENV{" in code:  # "rm -rf $ENV{HOME}" interpolates the home
+            code = _DOUBLE_QUOTED.sub(
+                lambda q: _PERL_ENV.sub(lambda m: _KNOWN_ENVIRONMENT.get(m.group(1), m.group(0)), q.group(0)),
+                code,
+            )
         pattern = _STRING + (r"|`(?:[^`\\]|\\.)*`" if language == "node" else "")
         self.masked = re.sub(pattern, lambda m: self.literal(m.group(0)), code)
         self.values: dict[str, str | list[str]] = dict(presets)
+        self.masked = _ENV_LOOKUP.sub(self.environment, self.masked)
+
+    def environment(self, m: re.Match[str]) -> str:
+        """``ENV["HOME"]``, ``process.env.HOME``, ``os.getenv("HOME")``, ``Dir.home``: the home is ``~``."""
+        if m.group("home"):
+            return self.quoted("~")
+        name = m.group("name") or m.group("bare") or self.text(m.group("literal"))
+        value = _KNOWN_ENVIRONMENT.get(name)
+        return m.group(0) if value is None else self.quoted(value)
 
     def literal(self, raw: str) -> str:
         self.literals.append(raw)
@@ -994,11 +1176,151 @@ def _printed(language: str, code: str) -> str | None:
     return "".join(out) if out else None
 
 
+_OPEN = re.compile(rf"\bopen\s*\(\s*(?:my\s+)?(\$?\w*)\s*,?\s*({_LITERALS})\s*(?:,\s*({_LITERALS}))?")
+_WRITE_CALLS = re.compile(
+    rf"\b(file_put_contents|writeFileSync|appendFileSync|File\.write)\s*\(\s*({_LITERALS})"
+    rf"(?:\s*,\s*({_LITERALS}))?([^)]*)"
+)
+
+
+def _written(text: str | None, operator: str, path: str, label: str) -> Action:
+    """A write of ``text`` (known or not) to ``path``, as the shell would do it, so what lands in a file
+    the system runs later is read as code."""
+    argv = ("printf", "%s", text) if text else (":",)
+    return Action(argv, redirects=((operator, path),), label=label)
+
+
+def _file_writes(code: str, label: str) -> list[Action]:
+    """Files a one-liner writes, with what it writes when that is a constant: ``open(F, ">>", P); print F
+    "..."``, ``open(F, ">P")``, ``io.open(P, "w")``, ``file_put_contents(P, T, FILE_APPEND)``,
+    ``fs.appendFileSync(P, T)``, ``File.write(P, T)``."""
+    actions = []
+    for m in _OPEN.finditer(code):
+        target = _literal_text(m.group(2))
+        mode = _literal_text(m.group(3)) if m.group(3) else ""
+        if target.strip() in (">", ">>", "+<", "+>", "+>>") and mode:  # open(F, ">", PATH)
+            target, mode = mode, target.strip()
+        elif target.startswith((">", ">>")):  # open(F, ">>PATH")
+            target, mode = target.lstrip("> "), ">>" if target.startswith(">>") else ">"
+        elif mode.startswith(("w", "a")):  # io.open(PATH, "a")
+            mode = ">>" if mode.startswith("a") else ">"
+        else:
+            continue
+        handle = m.group(1)
+        printed = (  # what is printed to the handle in the next lines
+            re.compile(
+                rf"\b(?:print|say|printf)\s*\(?\s*\{{?\s*{re.escape(handle)}\s*\}}?\s+({_LITERALS})"
+            ).search(code, m.end(), m.end() + 2000)
+            if handle and handle != "my"
+            else None
+        )
+        operator = ">>" if ">>" in mode else ">"
+        actions.append(
+            _written(_literal_text(printed.group(1)) if printed else None, operator, target, label)
+        )
+    for m in _WRITE_CALLS.finditer(code):
+        appends = (
+            m.group(1) == "appendFileSync" or "FILE_APPEND" in m.group(4) or re.search(r"['\"]a", m.group(4))
+        )
+        text = _literal_text(m.group(3)) if m.group(3) else None
+        actions.append(_written(text, ">>" if appends else ">", _literal_text(m.group(2)), label))
+    return actions
+
+
+# the program that runs text as code of each language, as a shell pipeline ends: `curl URL | perl`
+_EVALUATOR = {"perl": "perl", "ruby": "ruby", "php": "php", "node": "node", "lua": "lua -", "r": "Rscript -"}
+
+
+_LIST = (  # "a", "b" / ["a", "b"] / qw(a b), %w[a b]: the items of a constant list
+    rf"(?:\[?\s*{_LITERALS}(?:\s*,\s*{_LITERALS})*\s*,?\s*\]?"
+    r"|(?:\bqw\s*|%[wW])(?:\(.*?\)|\{.*?\}|\[.*?\]|/.*?/))"
+)
+_BODY = r"(?=((?s:.{0,400})))"  # what follows (a superset of the body), not consumed: every loop is found
+_MAX_LOOPS = 256
+_LOOPS = {  # a loop whose body runs once per item of a constant list: (variable, list, body) groups
+    "perl": re.compile(rf"\bfor(?:each)?\s*(?:my\s+)?\$(\w+)\s*\(\s*({_LIST})\s*\)\s*\{{{_BODY}"),
+    "php": re.compile(rf"\bforeach\s*\(\s*(?:array\s*)?()({_LIST})\s+as\s+\$(\w+)\s*\)\s*{_BODY}"),
+    "lua": re.compile(
+        rf"\bfor\s+_\s*,\s*(\w+)\s+in\s+ipairs\s*\(\s*\{{?\s*({_LIST})\s*\}}?\s*\)\s*do\b{_BODY}"
+    ),
+}
+_EACH = {  # the list comes before the method, which is found first: (variable, body) groups
+    "ruby": re.compile(rf"\.\s*each\s*(?:do|\{{)\s*\|\s*(\w+)\s*\|{_BODY}"),
+    "node": re.compile(rf"\.\s*forEach\s*\(\s*\(?\s*(\w+)\s*\)?\s*=>{_BODY}"),
+}
+_CLOSERS = {"]": "[", ")": "(", "}": "{"}
+_BODY_DEPTH = 4  # the depth a loop body is read at: deep enough that loops inside it are not read again
+
+
+def _list_before(code: str, end: int) -> str | None:
+    """The constant list (a bracketed list, a word list or one literal) that ends at ``end``, found by
+    scanning back from its closing bracket or quote, or None."""
+    i = end
+    while i > 0 and code[i - 1].isspace():
+        i -= 1
+    if i == 0:
+        return None
+    close = code[i - 1]
+    if close in _CLOSERS:
+        depth, j = 0, i - 1
+        while j >= max(0, i - 2_000):
+            depth += (code[j] == close) - (code[j] == _CLOSERS[close])
+            if depth == 0:
+                break
+            j -= 1
+        else:
+            return None
+        start = j - 2 if code[max(0, j - 2) : j] in ("%w", "%W", "qw") else j
+    elif close in "\"'":
+        start = code.rfind(close, max(0, i - 2_000), i - 1)
+        while start > 0 and code[start - 1] == "\\":
+            start = code.rfind(close, max(0, i - 2_000), start - 1)
+        if start < 0:
+            return None
+    else:
+        return None
+    candidate = code[start:i]
+    return candidate if re.fullmatch(_LIST, candidate) else None
+
+
+def _loop_bodies(language: str, code: str, depth: int) -> list[Action]:
+    """What a loop over a constant list does, once per item: ``Dir.glob("/etc/*").each { |f| File.delete(f)
+    }`` is ``rm /etc/*``; ``for my $d ("/usr", "/var") { rmtree($d) }`` deletes both."""
+    if depth >= _BODY_DEPTH:
+        return []
+    loops: list[tuple[str, str, str]] = []  # (variable, list, body), at most _MAX_LOOPS heads looked at
+    if language in _LOOPS:
+        for m in itertools.islice(_LOOPS[language].finditer(code), _MAX_LOOPS):
+            name, items, body = (m.group(3), m.group(2), m.group(4)) if language == "php" else m.groups()
+            loops.append((name, items, body))
+    if language in _EACH:
+        for m in itertools.islice(_EACH[language].finditer(code), _MAX_LOOPS):
+            items = _list_before(code, m.start())
+            if items is not None:
+                loops.append((m.group(1), items, m.group(2)))
+    bindings = []  # each body is read once per item (its own loops not again), _MAX_LOOPS readings in all
+    for name, items, body in loops:
+        words = _WORD_LIST.fullmatch(items.strip())
+        values = (
+            next(g for g in words.groups() if g is not None).split()
+            if words
+            else [_literal_text(v) for v in re.findall(_LITERALS, items)]
+        )
+        bindings.extend((body, {_SIGILS.get(language, "") + name: value}) for value in values[:16])
+    actions: list[Action] = []
+    for body, binding in bindings[:_MAX_LOOPS]:
+        actions.extend(read(language, body, max(depth + 1, _BODY_DEPTH), binding).actions)
+    return actions
+
+
 def _read_by_tokens(language: str, code: str, original: str, depth: int) -> Reading:
     """What ``code`` (constants folded) does; ``original`` is the text as written, where decoding and
     fetching calls are still visible."""
     actions: list[Action] = []
     label = f"{language} one-liner"
+    code = _GLOB_CALLS.sub(r"\1", code)  # unlink glob "/boot/*" deletes what /boot/* matches
+    actions.extend(_chmods(code))
+    actions.extend(_loop_bodies(language, code, depth))
     runner = _RUNNERS.get(language)
     if runner:
         for m in re.finditer(runner + r"\s*\(?\s*" + _WORD_LIST.pattern, code, re.DOTALL):
@@ -1079,6 +1401,19 @@ def _read_by_tokens(language: str, code: str, original: str, depth: int) -> Read
         code,
     ):
         actions.extend(read(language, _literal_text(m.group(1)), depth + 1).actions)  # eval of a constant
+    if runner:  # eval(execSync("curl URL")), eval `curl URL`: what the command prints is run, as CMD | sh
+        evaluated = r"\b(?:eval|instance_eval|Function|loadstring|load)\s*\(?\s*(?:new\s+)?"
+        for m in re.finditer(
+            evaluated + rf"(?:[\w$]+(?:\([^()]{{0,200}}\))?\.){{0,4}}(?:{runner})\s*\(?\s*({_LITERALS})", code
+        ):
+            actions.append(
+                Action(code=f"{_literal_text(m.group(1))} | {_EVALUATOR.get(language, 'sh')}", label=label)
+            )
+        if language != "node":  # in node, backticks quote a template string
+            for m in re.finditer(evaluated + r"(?:`([^`]+)`|\bqx\s*[({/|!](.+?)[)}/|!])", code):
+                actions.append(
+                    Action(code=f"{m.group(1) or m.group(2)} | {_EVALUATOR.get(language, 'sh')}", label=label)
+                )
     if _EVAL_DECODE.search(original):
         actions.append(
             Action(("sh", "-s"), tags=frozenset({f"decoder:{language}"}), label=f"{language} eval")
@@ -1088,31 +1423,5 @@ def _read_by_tokens(language: str, code: str, original: str, depth: int) -> Read
             Action(("sh", "-s"), tags=frozenset({f"download:{language}"}), label=f"{language} eval")
         )
     if language in ("perl", "ruby", "php", "lua", "awk", "node", "r"):
-        for m in re.finditer(
-            r"\bopen\s*\(\s*\w*\s*,?\s*(" + _LITERALS + r")\s*(?:,\s*(" + _LITERALS + r"))?", code
-        ):
-            target = _literal_text(m.group(1))
-            mode = _literal_text(m.group(2)) if m.group(2) else ""
-            if target.strip() in (">", ">>", "+<", "+>", "+>>") and mode:  # open(F, ">", PATH)
-                target, mode = mode, target.strip()
-                actions.append(
-                    Action((":",), redirects=((">>" if ">>" in mode else ">", target),), label=label)
-                )
-            elif target.startswith((">", ">>")):
-                actions.append(
-                    Action(
-                        (":",),
-                        redirects=((">>" if target.startswith(">>") else ">", target.lstrip("> ")),),
-                        label=label,
-                    )
-                )
-            elif mode.startswith(("w", "a")):
-                actions.append(
-                    Action((":",), redirects=((">>" if mode.startswith("a") else ">", target),), label=label)
-                )
-        for m in re.finditer(
-            r"\b(?:file_put_contents|writeFileSync|appendFileSync|File\.write)\s*\(\s*(" + _LITERALS + r")",
-            code,
-        ):
-            actions.append(Action((":",), redirects=((">", _literal_text(m.group(1))),), label=label))
+        actions.extend(_file_writes(code, label))
     return Reading(actions, _printed(language, code))

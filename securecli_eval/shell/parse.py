@@ -21,7 +21,7 @@ import functools
 import posixpath
 import re
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import NamedTuple
 
 from securecli_eval.shell import interpreters, textflow, wrappers
@@ -39,6 +39,8 @@ from securecli_eval.shell.flows import (
     archive_output,
     downloaded_files,
     executed_file,
+    extracted_archive,
+    fetched_files,
     file_tags,
     output_tags,
     resolve,
@@ -91,7 +93,7 @@ TIME_LIMIT_S = 10.0
 MAX_LOOP_VALUES = 64
 MAX_SOURCES = 64  # producer indices kept per command (stdin_from, args_from)
 
-INTERPRETERS = SHELLS | frozenset(interpreters.LANGUAGES) | frozenset({"source", ".", "tclsh"})
+INTERPRETERS = SHELLS | frozenset(interpreters.LANGUAGES) | frozenset({"source", "."})
 _DECLARATIONS = frozenset({"export", "declare", "typeset", "local", "readonly"})
 _ALWAYS_SET = frozenset(  # set in every shell: their value is only known at run time, never empty
     {"?", "$", "!", "-", "RANDOM", "SRANDOM", "PPID", "UID", "EUID", "PATH", "USER", "SHELL", "LOGNAME"}
@@ -165,6 +167,7 @@ class _Walker:
         self.var_sources: dict[str, tuple[int, ...]] = {}
         self.positional: tuple[str, ...] | None = None
         self.files: dict[str, Flow] = {}
+        self.unpacked: dict[str, Flow] = {}  # directory -> what an archive unpacked there was made of
         self.cwd: str | None = None
         self.assignments: list[tuple[str, str]] = []
         self.work = 0
@@ -665,11 +668,11 @@ class _Walker:
                 known = self.files.get(_file_key(arg.rsplit("@", 1)[-1], self.cwd)) if arg else None
                 if known is not None:
                     inputs.update(t for t in known.tags if t.startswith("secret:"))
-        executed = executed_file(program, args, name) if program and self.files else None
+        executed = executed_file(program, args, name) if program and (self.files or self.unpacked) else None
         if executed is None and program and self.files and "/" not in name:
             executed = self.on_path(name)
         if executed is not None:
-            known = self.files.get(_file_key(executed, self.cwd))
+            known = self.files.get(_file_key(executed, self.cwd)) or self.unpacked_into(executed)
             if known is not None and any(t.startswith("download:") for t in known.tags):
                 inputs.add(f"runs-download:{executed}")
         command = SimpleCommand(
@@ -693,17 +696,21 @@ class _Walker:
         inners = wrappers.runs(program, args) if program else []
         if inners and all(i.code is None and not i.keep_outer for i in inners):
             flows = [
-                self.run(
-                    list(i.argv),
-                    inner_ctx,
-                    redirects=list(all_redirects),
-                    stdin=stdin_flow,
-                    path=i.argv[0] if i.argv else "",
-                    name_dynamic=False,
-                    name_from=name_from,
-                    args_from=args_from,
-                    tags=tags,
-                    label=i.label,
+                self.in_directory(
+                    i.cwd,
+                    functools.partial(
+                        self.run,
+                        list(i.argv),
+                        inner_ctx,
+                        redirects=list(all_redirects),
+                        stdin=stdin_flow,
+                        path=i.argv[0],
+                        name_dynamic=False,
+                        name_from=name_from,
+                        args_from=args_from,
+                        tags=tags,
+                        label=i.label,
+                    ),
                 )
                 for i in inners
                 if i.argv
@@ -737,6 +744,17 @@ class _Walker:
         ):
             return EMPTY
         return out
+
+    def in_directory(self, directory: str | None, run: Callable[[], Flow]) -> Flow:
+        """Run what a wrapper starts in the directory it names (``env -C / rm -rf *``), then come back."""
+        if directory is None:
+            return run()
+        saved = self.cwd
+        self.change_directory([directory])
+        try:
+            return run()
+        finally:
+            self.cwd = saved
 
     def xargs_arguments(self, args: list[str], stdin: Flow | None) -> list[list[str]]:
         """The argument lists xargs runs with: what arrives on stdin (or in its ``-a`` file), known words
@@ -863,6 +881,15 @@ class _Walker:
             if known is not None and known.text is not None:
                 return self.code(known.text, ctx.but(stdin=None), path)
         return EMPTY
+
+    def unpacked_into(self, path: str) -> Flow | None:
+        """What an archive unpacked into a directory above ``path`` was made of: ``curl URL | tar xz;
+        ./a/run`` runs a downloaded file whose name only the archive knows."""
+        key = _file_key(path, self.cwd)
+        for directory, flow in self.unpacked.items():
+            if key.startswith(directory + "/") or directory == "." and not key.startswith(("/", "~", "..")):
+                return flow
+        return None
 
     def on_path(self, name: str) -> str | None:
         """A file the script wrote into a directory of ``PATH``, run by its bare name (``k`` for
@@ -1042,6 +1069,14 @@ class _Walker:
                 self.files[key] = source
         for target in downloaded_files(program, args):
             self.files[_file_key(target, self.cwd)] = Flow(None, frozenset({f"download:{program}"}))
+        for target in fetched_files(program, args):  # scp HOST:p.sh .: a file from another machine
+            self.files[_file_key(target, self.cwd)] = Flow(None, frozenset({f"download:{program}"}))
+        unpacked = extracted_archive(command)
+        if unpacked is not None:
+            archive, directory = unpacked
+            source = stdin if archive == "-" else self.file_flow(archive)
+            if source is not None and any(t.startswith("download:") for t in source.tags):
+                self.unpacked[_file_key(directory, self.cwd)] = Flow(None, source.tags)
         if program in ("sed", "gsed") and any(a.startswith(("-i", "--in-place")) for a in args):
             for target, text in wrappers.sed_insertions(args):  # `sed -i '1i LINE' FILE` adds LINE
                 self.write_file(target, Flow(text + "\n", frozenset(), partial=True), append=True)

@@ -35,9 +35,11 @@ class Inner(NamedTuple):
     label: str = ""
     keep_outer: bool = False
     positional: tuple[str, ...] | None = None  # $0 $1 ... of ``sh -c CODE NAME ARG...``
+    cwd: str | None = None  # the directory it runs in, when the wrapper changes it (``env -C /``)
 
 
 _ENV_ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
+_CHANGES_DIRECTORY = {"env": ("-C", "--chdir"), "sudo": ("-D", "--chdir"), "unshare": ("--wd",)}
 _SHELL_C = re.compile(r"^-[a-zA-Z]*c[a-zA-Z]*$")
 
 
@@ -146,6 +148,7 @@ def runs(program: str, args: Sequence[str]) -> list[Inner]:
     if values is None:
         return []
     rest = skip_options(args, values)
+    directories = option_values(args[: len(args) - len(rest)], _CHANGES_DIRECTORY.get(program, ()))
     while rest and _ENV_ASSIGNMENT.match(rest[0]):
         rest = rest[1:]
     if program == "env":
@@ -158,7 +161,9 @@ def runs(program: str, args: Sequence[str]) -> list[Inner]:
             rest = words + rest
     if program in ("sudo", "doas") and not rest:
         return []
-    return [Inner(argv=tuple(rest), label=program)] if rest else []
+    return (
+        [Inner(argv=tuple(rest), label=program, cwd=directories[-1] if directories else None)] if rest else []
+    )
 
 
 # ---- wrappers with their own syntax ------------------------------------------------------------------

@@ -11,7 +11,9 @@ from securecli_eval.sandbox.behaviour import BehaviourVerdict
 from securecli_eval.sandbox.honeypot import honeypot_status
 
 AVAILABLE, REASON = honeypot_status()
-OBFUSCATED = "perl -e 'unlink glob q(~/.ssh/*)'"  # Perl deletes the keys: no program the static rules know
+# Perl deletes the keys, the directory's name built from a character code at run time: the static reading
+# (docs/safety.md, "What is not analysed") cannot know which files go
+OBFUSCATED = """perl -e 'unlink glob "$ENV{HOME}/" . chr(46) . "ssh/*"'"""
 BLOCKED = BehaviourVerdict("block", "BDEL003", "T1485", "destructive_deletion", "files of a home deleted")
 
 

