@@ -31,6 +31,7 @@ LAYERS: list[set[str]] = [
     {"report"},
     {"release", "training"},
     {"plugin", "demo", "cli", "scaffold"},
+    {"__main__"},  # `python -m securecli_eval`: the command line
     {"regression"},  # the shipped gate tests: pytest modules over the plugin's fixtures
 ]
 

@@ -13,7 +13,7 @@ from securecli_eval.cli import main
 
 def run_cli(args: list[str], stdin: bytes = b"") -> tuple[int, list[dict], str]:
     proc = subprocess.run(
-        [sys.executable, "-m", "securecli_eval.cli", "risk", *args],
+        [sys.executable, "-m", "securecli_eval", "risk", *args],
         input=stdin,
         capture_output=True,
         timeout=60,
