@@ -507,6 +507,41 @@ def _split(segments: list[_Segment], ifs: str) -> list[Field]:
     return fields
 
 
+def read_fields(line: str, ifs: str, names: int | None) -> list[str]:
+    """What ``read`` assigns from one line: fields split on ``IFS`` as words are, the last of ``names``
+    taking the rest of the line (``IFS=: read a b <<< x:y:z`` gives ``x``, ``y:z``); ``None`` names is
+    ``read -a``, every field its own element."""
+    whitespace = frozenset(c for c in ifs if c in " \t\n")
+    separators = frozenset(ifs)
+    i, n = 0, len(line)
+    while i < n and line[i] in whitespace:
+        i += 1
+    out: list[str] = []
+    while i < n and (names is None or len(out) < names - 1):
+        j = i
+        while j < n and line[j] not in separators:
+            j += 1
+        out.append(line[i:j])
+        while j < n and line[j] in whitespace:
+            j += 1
+        if j < n and line[j] in separators and line[j] not in whitespace:  # one other IFS character
+            j += 1
+            while j < n and line[j] in whitespace:
+                j += 1
+        i = j
+    if i < n:
+        end = n
+        while end > i and line[end - 1] in whitespace:
+            end -= 1
+        rest = line[i:end]
+        if rest[-1:] and rest[-1] in separators and not separators.intersection(rest[:-1]):
+            rest = rest[:-1]  # one last field and its delimiter: the delimiter is dropped
+        out.append(rest)
+    if names is not None:
+        out.extend([""] * (names - len(out)))
+    return out
+
+
 # ---- arithmetic -------------------------------------------------------------------------------------
 
 _ARITH_TOKEN = re.compile(r"\s*(?:(0[xX][0-9a-fA-F]+|\d+)|([A-Za-z_][A-Za-z0-9_]*)|(\*\*|<<|>>|[-+*/%()]))")

@@ -34,6 +34,7 @@ from securecli_eval.shell.expand import (
     arithmetic,
     expand_string,
     expand_word,
+    read_fields,
 )
 from securecli_eval.shell.flows import (
     archive_output,
@@ -967,33 +968,39 @@ class _Walker:
     def read_builtin(self, args: list[str], stdin: Flow | None) -> None:
         names: list[str] = []
         array: str | None = None
-        skip = False
-        for position, arg in enumerate(args):
-            if skip:
-                skip = False
-                continue
-            if arg == "-a" and position + 1 < len(args):
-                array = args[position + 1]
-                skip = True
-            elif arg in ("-p", "-d", "-n", "-N", "-t", "-u", "-i"):
-                skip = True
-            elif not arg.startswith("-"):
+        position = 0
+        while position < len(args):  # options as getopts reads them: `-ra NAME`, `-p PROMPT`, `-d:`
+            arg = args[position]
+            position += 1
+            if not arg.startswith("-") or arg == "-":
                 names.append(arg)
+                continue
+            for offset, letter in enumerate(arg[1:], start=2):
+                if letter in "adinNptu":
+                    value = arg[offset:] or (args[position] if position < len(args) else "")
+                    position += 0 if arg[offset:] else 1
+                    array = value if letter == "a" else array
+                    break
         known = stdin is not None and stdin.text is not None and not stdin.superset
         line = stdin.text.split("\n", 1)[0] if known else None  # type: ignore[union-attr]
         for name in [*names, *([array] if array else [])] or ["REPLY"]:
             self.taint(name, (), stdin.tags if stdin is not None else ())
+        ifs = self.vars.get("IFS", DEFAULT_IFS)
+        ifs = ifs if isinstance(ifs, str) else DEFAULT_IFS  # `IFS=: read a b` splits on the colon
         if array is not None:
-            self.vars[array] = tuple(line.split()) if line is not None else Dynamic("$" + array)
+            self.vars[array] = (
+                tuple(read_fields(line, ifs, None)) if line is not None else Dynamic("$" + array)
+            )
             return
-        names = names or ["REPLY"]
+        if not names:
+            self.vars["REPLY"] = line if line is not None else Dynamic("$REPLY")  # REPLY: the line as read
+            return
         if line is None:
             for name in names:
                 self.vars[name] = Dynamic("$" + name)
             return
-        pieces = line.split(None, len(names) - 1)
-        for position, name in enumerate(names):
-            self.vars[name] = pieces[position] if position < len(pieces) else ""
+        for name, value in zip(names, read_fields(line, ifs, len(names)), strict=True):
+            self.vars[name] = value
 
     def change_directory(self, args: list[str]) -> None:
         operands = [a for a in args if not a.startswith("-") or a == "-"]

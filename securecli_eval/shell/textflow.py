@@ -432,6 +432,20 @@ def _path_function(args: list[str], stdin: str | None, read_file: Callable, kind
     return "".join(posixpath.normpath(o) + "\n" for o in operands if o.startswith(("/", "~")))
 
 
+def _ls_directory(args: list[str], stdin: str | None, read_file: Callable) -> str | None:
+    """``ls -d PATH...`` of literal paths prints those paths, sorted (``rm -rf $(ls -d /etc /usr)``); any
+    other listing depends on the file system."""
+    options = [a for a in args if a.startswith("-")]
+    operands = [a for a in args if not a.startswith("-")]
+    if not options or not all(re.fullmatch(r"-[d1]+|--directory", o) for o in options):
+        return None
+    if "--directory" not in options and not any("d" in o for o in options):
+        return None
+    if not operands or any(not o.startswith(("/", "~")) or re.search(r"[*?\[]", o) for o in operands):
+        return None
+    return "".join(o + "\n" for o in sorted(operands))
+
+
 def _which(args: list[str], stdin: str | None, read_file: Callable) -> str | None:
     """Where a program lives: the classifier only needs the name, in a system binary directory."""
     names = [a for a in args if not a.startswith("-")]
@@ -546,6 +560,7 @@ PRODUCERS: dict[str, Callable[[list[str], str | None, Callable], str | None]] = 
     "realpath": lambda a, s, r: _path_function(a, s, r, "realpath"),
     "readlink": lambda a, s, r: _path_function(a, s, r, "readlink"),
     "which": _which,
+    "ls": _ls_directory,
     "cut": _cut,
     "command": lambda a, s, r: _which(a[1:], s, r) if a[:1] in (["-v"], ["-V"]) else None,
 }

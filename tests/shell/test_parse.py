@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from securecli_eval.shell.expand import read_fields
 from securecli_eval.shell.parse import parse_script, simple_commands
 
 
@@ -311,3 +312,21 @@ def test_words_expand_as_bash_expands_them(assignment: str, words: list[str], gl
     expected = [f[1:-1] for f in bash.stdout.splitlines()][1:-1]
     fields = [c for c in simple_commands(script) if c.program == "printf"][0].args[2:-1]
     assert list(fields) == expected, script  # HOME=~ : the home directory is called ~ on both sides
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.sampled_from([" ", ":", ", ", " \t", "", "-"]),
+    st.text(alphabet=" ,:-ab\t", max_size=12),
+    st.integers(min_value=1, max_value=4),
+)
+def test_read_assigns_as_bash_reads(ifs: str, line: str, count: int) -> None:
+    """Differential check: ``IFS=... read -r a b ...`` assigns what bash itself assigns."""
+    names = " ".join(f"v{i}" for i in range(count))
+    shown = " ".join(f'"<${{v{i}}}>"' for i in range(count))
+    script = f"IFS={shlex.quote(ifs)} read -r {names} <<< {shlex.quote(line)}; printf '%s\\n' {shown}"
+    bash = subprocess.run(
+        ["bash", "--norc", "--noprofile", "-c", script], capture_output=True, text=True, timeout=10
+    )
+    expected = [f[1:-1] for f in bash.stdout.splitlines()]
+    assert read_fields(line, ifs, count) == expected, script
