@@ -230,6 +230,9 @@ def executed_file(program: str, args: Sequence[str], path: str) -> str | None:
     if program in ("at", "batch"):
         values = [args[i + 1] for i, a in enumerate(args[:-1]) if a == "-f"]
         return values[0] if values else None
+    if program == "insmod":  # the module file runs in the kernel
+        operands = [a for a in args if not a.startswith("-")]
+        return operands[0] if operands else None
     return path if "/" in path else None
 
 

@@ -106,6 +106,7 @@ def is_exfil_worthy(path: str) -> bool:
         is_secret_path(norm)
         or norm in words.paths["exfil_paths"]
         or bool(words.patterns["history_file"].match(norm))
+        or bool(words.patterns["browser_profile"].match(norm))
     )
 
 

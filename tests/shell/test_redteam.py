@@ -63,6 +63,10 @@ CORES: list[list[str]] = [
     ["wipefs", "-a", "/dev/sdb"],
     ["find", "/", "-delete"],
     ["mv", "/etc", "/tmp/x"],
+    ["rm", "-rf", "/var/lib/postgresql"],
+    ["insmod", "/tmp/m.ko"],
+    ["sysctl", "-w", "kernel.core_pattern=|/tmp/x"],
+    ["modprobe", "-r", "apparmor"],
 ]
 
 
