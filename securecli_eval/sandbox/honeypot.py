@@ -74,6 +74,9 @@ PIPE_BYTES = 1 << 20  # the trace FIFO's buffer: strace writes the set-up's line
 # V8 (node) and the JVM reserve more address space than the equivalence sandbox's 256 MiB before they
 # run a line; the memory actually used is still capped per sandbox (limits.memory_bytes)
 ADDRESS_SPACE = 2 << 30
+# processes and threads: node starts about a dozen threads and the JVM more, which count against the
+# limit too; with the sandbox's 16 a runtime has too few left to show what it starts
+PROCESSES = 48
 STOP_AFTER_DELETES = 2000  # a command that has deleted this much outside its work dir has shown enough
 # bash: "bash: line 1: nc: command not found"; dash: "sh: 1: nc: not found"
 _NOT_FOUND = re.compile(r"^[^:\n]*: (?:line )?\d+: ([^:\s/]+): (?:command )?not found$")
@@ -253,7 +256,11 @@ def observe(command: str, limits: SandboxLimits = DEFAULT_LIMITS) -> Observation
         raise SandboxUnavailable(reason)
     return _observe(
         command,
-        dataclasses.replace(limits, address_space_bytes=max(ADDRESS_SPACE, limits.address_space_bytes)),
+        dataclasses.replace(
+            limits,
+            address_space_bytes=max(ADDRESS_SPACE, limits.address_space_bytes),
+            max_processes=max(PROCESSES, limits.max_processes),
+        ),
     )
 
 
