@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import bashlex
 
-from securecli_eval.sandbox.words import bashlex_trees
+from securecli_eval.sandbox.words import bashlex_trees, is_assignment
 
 # utilities whose single-dash options are whole words (find -name), so never split them
 _WORD_OPTION_UTILITIES = frozenset(
@@ -87,7 +87,7 @@ def _word_lists_shlex(command: str) -> list[list[str]]:
 
 def _calls_from_words(words: list[str]) -> list[UtilityCall]:
     """Split off prefix words (sudo, xargs ...) as their own utilities, then read flags."""
-    words = [word for word in words if not _is_assignment(word)]
+    words = [word for word in words if not is_assignment(word)]
     calls: list[UtilityCall] = []
     while words:
         utility = words[0].rsplit("/", 1)[-1]
@@ -102,11 +102,6 @@ def _calls_from_words(words: list[str]) -> list[UtilityCall]:
         calls.append(UtilityCall(utility, frozenset(_normalise_flags(utility, words[1:]))))
         break
     return calls
-
-
-def _is_assignment(word: str) -> bool:
-    name, equals, _ = word.partition("=")
-    return bool(equals) and name.isidentifier()
 
 
 def _normalise_flags(utility: str, arguments: list[str]) -> list[str]:

@@ -77,7 +77,7 @@ def _calls_bashlex(command: str) -> list[Call]:
                 for part in parts
                 if part.kind == "redirect" and part.type in ("<", "<>") and hasattr(part.output, "word")
             ]
-            words = [word for word in words if not _is_assignment(word.text)]
+            words = [word for word in words if not is_assignment(word.text)]
             if words:
                 found.append(Call(words[0].text.rsplit("/", 1)[-1], tuple(words[1:]), tuple(inputs)))
 
@@ -116,7 +116,7 @@ def _calls_shlex(command: str) -> list[Call]:
     redirect_in = redirect_out = False
     for token in [*tokens, ";"]:
         if token in _SEPARATORS or set(token) <= set("|&;(){}"):
-            words = [word for word in words if not _is_assignment(word.text)]
+            words = [word for word in words if not is_assignment(word.text)]
             if words:
                 found.append(Call(words[0].text.rsplit("/", 1)[-1], tuple(words[1:]), tuple(inputs)))
             words, inputs = [], []
@@ -137,7 +137,7 @@ def _unwrap(call: Call) -> list[Call]:
     """Split wrappers off: ``sudo cmd``, ``xargs [opts] cmd``, ``find ... -exec cmd {} ;``."""
     program, args = call.program, list(call.args)
     if program in _PREFIX_PROGRAMS and args:
-        while args and (args[0].text.startswith("-") or _is_assignment(args[0].text)):
+        while args and (args[0].text.startswith("-") or is_assignment(args[0].text)):
             args.pop(0)
         if args:
             return _unwrap(Call(args[0].text.rsplit("/", 1)[-1], tuple(args[1:]), call.inputs))
@@ -171,6 +171,7 @@ def _unwrap(call: Call) -> list[Call]:
     return [call]
 
 
-def _is_assignment(text: str) -> bool:
+def is_assignment(text: str) -> bool:
+    """``NAME=value``: a variable assignment, not a word of the command."""
     name, equals, _ = text.partition("=")
     return bool(equals) and name.isidentifier()
